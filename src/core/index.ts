@@ -1,0 +1,32 @@
+export * from "./errors";
+export { b64Encode, b64Decode } from "./base64";
+export { b62Encode, b62Decode } from "./base62";
+export { saltedHmac, constantTimeEqual, type Secret } from "./crypto";
+export { Signer, TimestampSigner, type SignerOptions, type TimestampSignerOptions, type VerifyResult, type TimestampVerifyResult } from "./signer";
+export {
+  dumps,
+  loads,
+  signObject,
+  verifyObject,
+  DEFAULT_MAX_DECODED_SIZE,
+  type DumpsOptions,
+  type LoadsOptions,
+  type UnsignFailureReason,
+  type UnsignResult,
+} from "./signing";
+export { pyJsonDumps, pyJsonLoads, pyFloatRepr, PythonJsonError, MAX_JSON_DEPTH, type PythonJsonValue } from "./python-json";
+export {
+  SessionCodec,
+  SignedCookieCodec,
+  DEFAULT_KEY_SALT,
+  SIGNED_COOKIES_SALT,
+  DEFAULT_COOKIE_AGE,
+  type SessionData,
+  type DecodeResult,
+  type DecodeFailureReason,
+  type CodecOptions,
+  type SessionCodecOptions,
+  type SignedCookieCodecOptions,
+} from "./session-codec";
+export { generateSessionKey, validateSessionKey, VALID_KEY_CHARS, SESSION_KEY_LENGTH, MAX_SESSION_KEY_LENGTH } from "./session-key";
+export { consoleLogger, silentLogger, type SessionLogger } from "./logger";

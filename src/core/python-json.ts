@@ -1,0 +1,301 @@
+/**
+ * JSON exactly as Django's `JSONSerializer` reads and writes it (spec §2.6):
+ * `json.dumps(obj, separators=(",", ":"))` with `ensure_ascii=True`, and `json.loads`, which
+ * accepts `NaN`, `Infinity` and `-Infinity` and integers of any size.
+ *
+ * Integers: a JSON integer outside JavaScript's safe range (±2^53 − 1) is read as a `bigint`, so
+ * a Python big int survives a read → write round trip exactly; `bigint` values are written as
+ * plain JSON integers. Every other number is a JS `number`.
+ *
+ * Prototype safety: `__proto__`, `constructor` and `prototype` keys become ordinary own
+ * properties (as `JSON.parse` does); no parsed object ever gets a different prototype.
+ */
+
+/** A value Python's `json` module can produce. */
+export type PythonJsonValue =
+  | null
+  | boolean
+  | number
+  | bigint
+  | string
+  | PythonJsonValue[]
+  | { [key: string]: PythonJsonValue };
+
+// Python escapes these with short forms; every other char below 0x20, DEL and all non-ASCII
+// become `\uXXXX` with lowercase hex, one escape per UTF-16 code unit (so emoji become pairs).
+const SHORT_ESCAPES: Record<string, string> = {
+  '"': '\\"',
+  "\\": "\\\\",
+  "\b": "\\b",
+  "\f": "\\f",
+  "\n": "\\n",
+  "\r": "\\r",
+  "\t": "\\t",
+};
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\u007f-\uffff]/;
+const NEEDS_ESCAPE_G = /["\\\u0000-\u001f\u007f-\uffff]/g;
+
+function escapeChar(c: string): string {
+  return SHORT_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+}
+
+/** `json.dumps(s)` of a str with `ensure_ascii=True`. */
+export function pyQuote(text: string): string {
+  return NEEDS_ESCAPE.test(text) ? `"${text.replace(NEEDS_ESCAPE_G, escapeChar)}"` : `"${text}"`;
+}
+
+/**
+ * Python's `float.__repr__`: the shortest round-trip digits, fixed notation for decimal
+ * exponents in [-4, 16), scientific otherwise with a signed, at least two-digit exponent.
+ */
+export function pyFloatRepr(x: number): string {
+  if (Number.isNaN(x)) return "NaN";
+  if (x === Infinity) return "Infinity";
+  if (x === -Infinity) return "-Infinity";
+  if (x === 0) return Object.is(x, -0) ? "-0.0" : "0.0";
+  const [mantissa, expText] = x.toExponential().split("e");
+  const exp = Number(expText);
+  const negative = mantissa.startsWith("-");
+  const digits = mantissa.replace("-", "").replace(".", "");
+  const sign = negative ? "-" : "";
+  if (exp >= -4 && exp < 16) {
+    if (exp < 0) return `${sign}0.${"0".repeat(-exp - 1)}${digits}`;
+    const intPart = digits.slice(0, exp + 1).padEnd(exp + 1, "0");
+    const frac = digits.slice(exp + 1);
+    return `${sign}${intPart}.${frac || "0"}`;
+  }
+  const m = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+  const e = Math.abs(exp).toString().padStart(2, "0");
+  return `${sign}${m}e${exp < 0 ? "-" : "+"}${e}`;
+}
+
+function numberToJson(x: number): string {
+  // An integral JS number could have been a Python int or float; write safe integers as ints
+  // (what `JSON.stringify` does too) and everything else as Python would write a float.
+  if (Number.isSafeInteger(x) && !Object.is(x, -0)) return String(x);
+  return pyFloatRepr(x);
+}
+
+/**
+ * `json.dumps(value, separators=(",", ":"))` as Django's `JSONSerializer` runs it. Follows
+ * `JSON.stringify` for what Python has no equivalent of: `toJSON()` is honoured (a `Date`
+ * becomes its ISO string), `undefined`, functions and symbols are skipped in objects and become
+ * `null` in arrays. Throws `TypeError` on a cycle, like both.
+ */
+export function pyJsonDumps(value: unknown): string {
+  const out = write(value, new Set());
+  if (out === undefined) throw new TypeError("Value is not JSON serializable");
+  return out;
+}
+
+function write(value: unknown, stack: Set<object>): string | undefined {
+  switch (typeof value) {
+    case "string":
+      return pyQuote(value);
+    case "number":
+      return numberToJson(value);
+    case "boolean":
+      return value ? "true" : "false";
+    case "bigint":
+      return value.toString();
+    case "undefined":
+    case "function":
+    case "symbol":
+      return undefined;
+  }
+  if (value === null) return "null";
+  const obj = value as { toJSON?: () => unknown };
+  if (typeof obj.toJSON === "function") return write(obj.toJSON(), stack);
+  if (stack.has(obj)) throw new TypeError("Circular reference detected");
+  stack.add(obj);
+  let out: string;
+  if (Array.isArray(obj)) {
+    out = `[${obj.map((item) => write(item, stack) ?? "null").join(",")}]`;
+  } else if (obj instanceof Map) {
+    const parts: string[] = [];
+    for (const [k, v] of obj) {
+      const s = write(v, stack);
+      if (s !== undefined) parts.push(`${pyQuote(String(k))}:${s}`);
+    }
+    out = `{${parts.join(",")}}`;
+  } else {
+    const parts: string[] = [];
+    for (const k of Object.keys(obj)) {
+      const s = write((obj as Record<string, unknown>)[k], stack);
+      if (s !== undefined) parts.push(`${pyQuote(k)}:${s}`);
+    }
+    out = `{${parts.join(",")}}`;
+  }
+  stack.delete(obj);
+  return out;
+}
+
+/** Thrown by `pyJsonLoads` with Python-like wording; callers turn it into a typed reason. */
+export class PythonJsonError extends SyntaxError {}
+
+// JSON.parse is exact for everything except Python's extra tokens and integers past 2^53, so
+// it is the fast path whenever neither can be present (a cheap scan that may over-match
+// inside strings, in which case the full parser gives the same answer, only slower).
+const NEEDS_FULL_PARSER = /NaN|Infinity|\d{16}/;
+
+/** Nesting beyond this is refused; CPython's `json` stops near 1000 with `RecursionError`. */
+export const MAX_JSON_DEPTH = 512;
+
+/** `json.loads(text)` with Python's extensions (see the module comment for the number rules). */
+export function pyJsonLoads(text: string): PythonJsonValue {
+  if (!NEEDS_FULL_PARSER.test(text)) {
+    try {
+      const value = JSON.parse(text) as PythonJsonValue;
+      if (depthWithin(value, MAX_JSON_DEPTH)) return value;
+    } catch (error) {
+      throw new PythonJsonError((error as Error).message);
+    }
+    throw new PythonJsonError("JSON nested too deeply");
+  }
+  return new Parser(text).parseDocument();
+}
+
+function depthWithin(value: unknown, budget: number): boolean {
+  if (typeof value !== "object" || value === null) return true;
+  if (budget === 0) return false;
+  for (const child of Array.isArray(value) ? value : Object.values(value)) {
+    if (typeof child === "object" && child !== null && !depthWithin(child, budget - 1)) return false;
+  }
+  return true;
+}
+
+const NUMBER = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?/y;
+const WS = /[ \t\n\r]*/y;
+
+class Parser {
+  private pos = 0;
+  constructor(private readonly text: string) {}
+
+  parseDocument(): PythonJsonValue {
+    this.skipWs();
+    const value = this.parseValue(0);
+    this.skipWs();
+    if (this.pos !== this.text.length) this.fail("Extra data");
+    return value;
+  }
+
+  private fail(message: string): never {
+    throw new PythonJsonError(`${message} at position ${this.pos}`);
+  }
+
+  private skipWs(): void {
+    WS.lastIndex = this.pos;
+    WS.exec(this.text);
+    this.pos = WS.lastIndex;
+  }
+
+  private parseValue(depth: number): PythonJsonValue {
+    if (depth > MAX_JSON_DEPTH) this.fail("JSON nested too deeply");
+    const c = this.text[this.pos];
+    switch (c) {
+      case "{":
+        return this.parseObject(depth + 1);
+      case "[":
+        return this.parseArray(depth + 1);
+      case '"':
+        return this.parseString();
+      case "t":
+        return this.literal("true", true);
+      case "f":
+        return this.literal("false", false);
+      case "n":
+        return this.literal("null", null);
+      case "N":
+        return this.literal("NaN", NaN);
+      case "I":
+        return this.literal("Infinity", Infinity);
+      case "-":
+        if (this.text.startsWith("-Infinity", this.pos)) return this.literal("-Infinity", -Infinity);
+        return this.parseNumber();
+      default:
+        if (c !== undefined && c >= "0" && c <= "9") return this.parseNumber();
+        return this.fail("Expecting value");
+    }
+  }
+
+  private literal<T extends PythonJsonValue>(word: string, value: T): T {
+    if (!this.text.startsWith(word, this.pos)) this.fail("Expecting value");
+    this.pos += word.length;
+    return value;
+  }
+
+  private parseNumber(): number | bigint {
+    NUMBER.lastIndex = this.pos;
+    const m = NUMBER.exec(this.text);
+    if (!m) return this.fail("Expecting value");
+    this.pos = NUMBER.lastIndex;
+    const token = m[0];
+    if (m[1] === undefined && m[2] === undefined) {
+      const n = Number(token);
+      return Number.isSafeInteger(n) ? n : BigInt(token);
+    }
+    return Number(token);
+  }
+
+  private parseString(): string {
+    // Let JSON.parse decode the literal: it implements exactly JSON's escapes, which are
+    // Python's too (lone surrogates included).
+    let i = this.pos + 1;
+    const text = this.text;
+    for (;;) {
+      const c = text.charCodeAt(i);
+      if (Number.isNaN(c)) this.fail("Unterminated string starting");
+      if (c === 0x22) break;
+      i += c === 0x5c ? 2 : 1;
+    }
+    const literal = text.slice(this.pos, i + 1);
+    this.pos = i + 1;
+    try {
+      return JSON.parse(literal) as string;
+    } catch {
+      return this.fail("Invalid string");
+    }
+  }
+
+  private parseArray(depth: number): PythonJsonValue[] {
+    this.pos++;
+    const out: PythonJsonValue[] = [];
+    this.skipWs();
+    if (this.text[this.pos] === "]") {
+      this.pos++;
+      return out;
+    }
+    for (;;) {
+      this.skipWs();
+      out.push(this.parseValue(depth));
+      this.skipWs();
+      const c = this.text[this.pos++];
+      if (c === "]") return out;
+      if (c !== ",") this.fail("Expecting ',' delimiter");
+    }
+  }
+
+  private parseObject(depth: number): { [key: string]: PythonJsonValue } {
+    this.pos++;
+    const out: { [key: string]: PythonJsonValue } = {};
+    this.skipWs();
+    if (this.text[this.pos] === "}") {
+      this.pos++;
+      return out;
+    }
+    for (;;) {
+      this.skipWs();
+      if (this.text[this.pos] !== '"') this.fail("Expecting property name enclosed in double quotes");
+      const key = this.parseString();
+      this.skipWs();
+      if (this.text[this.pos++] !== ":") this.fail("Expecting ':' delimiter");
+      this.skipWs();
+      // defineProperty, not assignment: `out["__proto__"] = v` would replace the prototype.
+      Object.defineProperty(out, key, { value: this.parseValue(depth), enumerable: true, writable: true, configurable: true });
+      this.skipWs();
+      const c = this.text[this.pos++];
+      if (c === "}") return out;
+      if (c !== ",") this.fail("Expecting ',' delimiter");
+    }
+  }
+}

@@ -1,0 +1,258 @@
+import { createHmac } from "node:crypto";
+import { constantTimeEqual, deriveKey, type Secret } from "./crypto";
+import { ImproperlyConfigured } from "./errors";
+import { consoleLogger, type SessionLogger } from "./logger";
+import { pyJsonDumps, pyJsonLoads } from "./python-json";
+import { DEFAULT_MAX_DECODED_SIZE, signObject, type UnsignFailureReason, verifyObject } from "./signing";
+import { TimestampSigner } from "./signer";
+
+/** A decoded session: what Django's `SessionBase._session` holds. */
+export type SessionData = Record<string, unknown>;
+
+/** The salt of the db, cache, cached_db and file engines (`"django.contrib.sessions." + qualname`). */
+export const DEFAULT_KEY_SALT = "django.contrib.sessions.SessionStore";
+/** The salt of the signed_cookies engine. */
+export const SIGNED_COOKIES_SALT = "django.contrib.sessions.backends.signed_cookies";
+/** Django's `SESSION_COOKIE_AGE`. */
+export const DEFAULT_COOKIE_AGE = 1209600;
+
+/** Why a session string decoded as `{}`. */
+export type DecodeFailureReason =
+  | UnsignFailureReason
+  | "not-a-string"
+  | "not-an-object"
+  | "legacy-refused"
+  | "legacy-bad-hash"
+  | "legacy-malformed";
+
+export type DecodeResult =
+  | {
+      ok: true;
+      data: SessionData;
+      /** `current`: signing.dumps framing; `legacy`: the pre-3.1 base64(hash:json) format. */
+      format: "current" | "legacy";
+      /** 0 for the current secret, `i + 1` for `secretKeyFallbacks[i]`. */
+      keyIndex: number;
+      /** The string should be re-encoded with the current key and format (fallback key, sha1, legacy). */
+      renew: boolean;
+    }
+  | { ok: false; data: SessionData; reason: DecodeFailureReason };
+
+/** Options shared by the session codecs; names follow Django's settings. */
+export interface CodecOptions {
+  /** `SECRET_KEY`. */
+  secretKey: Secret;
+  /** `SECRET_KEY_FALLBACKS` (Django 4.1+): still verify; never used to sign. @default [] */
+  secretKeyFallbacks?: readonly Secret[];
+  /** Cap on encoded and decoded size in bytes; larger data reads as `{}` with reason `too-large`. @default 1 MiB */
+  maxSize?: number;
+  /** Where failures are reported. @default consoleLogger */
+  logger?: SessionLogger;
+  /** Clock in epoch milliseconds. @default Date.now */
+  now?: () => number;
+}
+
+/** Options of `SessionCodec`. */
+export interface SessionCodecOptions extends CodecOptions {
+  /**
+   * The store's `key_salt`: `"django.contrib.sessions." + SessionStore.__qualname__`. Only a
+   * custom store class with another name changes it.
+   * @default "django.contrib.sessions.SessionStore"
+   */
+  keySalt?: string;
+  /**
+   * The pre-3.1 format (base64 of `sha1hex:json`), and sha1 signatures in the current framing,
+   * both of which only Django 3.1/3.2 still read. `"refuse"` (Django 4.0+ behaviour) reads them
+   * as `{}`; `"read"` accepts them as 3.2 does; `"write"` also writes the legacy format, as 3.2
+   * does under `DEFAULT_HASHING_ALGORITHM = "sha1"`.
+   * @default "refuse"
+   */
+  legacyFormat?: "refuse" | "read" | "write";
+}
+
+const LEGACY_SHAPE = /^[A-Za-z0-9+/]+={0,2}$/;
+const LEGACY_HASH = /^[0-9a-f]{40}$/;
+
+function checkSecret(secret: unknown, option: string): void {
+  if (typeof secret === "string" ? secret.length === 0 : !(secret instanceof Uint8Array) || secret.length === 0) {
+    throw new ImproperlyConfigured(
+      `The ${option} option must be a non-empty string (your Django SECRET_KEY). Pass it explicitly, e.g. from process.env.DJANGO_SECRET_KEY.`,
+    );
+  }
+}
+
+function isPlainObject(value: unknown): value is SessionData {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Shared part of both codecs: signer, caps and the reporting of failures. */
+abstract class SignedSessionCodec {
+  protected readonly signer: TimestampSigner;
+  protected readonly maxSize: number;
+  protected readonly logger: SessionLogger;
+
+  protected constructor(options: CodecOptions, salt: string, acceptSha1: boolean) {
+    checkSecret(options.secretKey, "secretKey");
+    if (options.secretKeyFallbacks !== undefined && !Array.isArray(options.secretKeyFallbacks)) {
+      throw new ImproperlyConfigured("secretKeyFallbacks must be an array of old secret keys (Django's SECRET_KEY_FALLBACKS).");
+    }
+    options.secretKeyFallbacks?.forEach((k, i) => checkSecret(k, `secretKeyFallbacks[${i}]`));
+    const maxSize = options.maxSize ?? DEFAULT_MAX_DECODED_SIZE;
+    if (!Number.isSafeInteger(maxSize) || maxSize < 1024) {
+      throw new ImproperlyConfigured(`maxSize must be a whole number of bytes, at least 1024 (got ${String(options.maxSize)}).`);
+    }
+    this.maxSize = maxSize;
+    this.logger = options.logger ?? consoleLogger;
+    this.signer = new TimestampSigner({
+      key: options.secretKey,
+      fallbackKeys: options.secretKeyFallbacks ?? [],
+      salt,
+      now: options.now,
+      acceptSha1,
+    });
+  }
+
+  protected tooLong(text: string): boolean {
+    // base64 inflates by 4/3; the frame adds a timestamp and a signature.
+    return text.length > Math.ceil((this.maxSize * 4) / 3) + 256;
+  }
+
+  protected decodeSigned(text: unknown, maxAge?: number): DecodeResult {
+    if (typeof text !== "string") return { ok: false, data: {}, reason: "not-a-string" };
+    if (this.tooLong(text)) return { ok: false, data: {}, reason: "too-large" };
+    const result = verifyObject(this.signer, text, { maxAge, maxSize: this.maxSize });
+    if (!result.ok) return { ok: false, data: {}, reason: result.reason };
+    if (!isPlainObject(result.value)) return { ok: false, data: {}, reason: "not-an-object" };
+    return { ok: true, data: result.value, format: "current", keyIndex: result.keyIndex, renew: result.renew };
+  }
+
+  protected report(result: DecodeResult, engine: string): void {
+    if (result.ok) return;
+    const context = { reason: result.reason, engine };
+    if (result.reason === "signature-expired") this.logger.debug?.("Session cookie expired", context);
+    else if (result.reason === "bad-signature" || result.reason.startsWith("legacy")) this.logger.warn("Session data corrupted", context);
+    else this.logger.warn("Session data could not be decoded", context);
+  }
+}
+
+/**
+ * `SessionBase.encode`/`decode`: the `session_data` column of `django_session` (and the file
+ * engine's content). `decode` never throws: a failure gives `{}` and a typed reason, reported to
+ * the logger (Django logs only bad signatures, as `Session data corrupted`).
+ */
+export class SessionCodec extends SignedSessionCodec {
+  readonly keySalt: string;
+  private readonly legacy: "refuse" | "read" | "write";
+  private readonly legacyKey: Buffer;
+
+  constructor(options: SessionCodecOptions) {
+    const legacy = options.legacyFormat ?? "refuse";
+    if (!["refuse", "read", "write"].includes(legacy)) {
+      throw new ImproperlyConfigured(`legacyFormat must be "refuse", "read" or "write" (got ${JSON.stringify(legacy)}).`);
+    }
+    const keySalt = options.keySalt ?? DEFAULT_KEY_SALT;
+    if (typeof keySalt !== "string" || keySalt.length === 0) {
+      throw new ImproperlyConfigured('keySalt must be a non-empty string, normally "django.contrib.sessions.SessionStore".');
+    }
+    super(options, keySalt, legacy !== "refuse");
+    this.keySalt = keySalt;
+    this.legacy = legacy;
+    // Pre-3.1 Django salted with "django.contrib.sessions" + type(self).__name__ (no dot, and
+    // the bare class name rather than the qualname the current salt uses).
+    const className = keySalt.startsWith("django.contrib.sessions.") ? keySalt.slice(24).split(".").pop()! : keySalt;
+    this.legacyKey = deriveKey(`django.contrib.sessions${className}`, options.secretKey, "sha1");
+  }
+
+  /** `SessionBase.encode(session_dict)`: `signing.dumps(..., compress=True, salt=key_salt)`. */
+  encode(data: SessionData): string {
+    if (this.legacy === "write") return this.encodeLegacy(data);
+    return signObject(this.signer, data, { compress: true });
+  }
+
+  /** `SessionBase.decode(session_data)`: the data, or `{}` on any failure (reported, never thrown). */
+  decode(sessionData: string): SessionData {
+    return this.decodeDetailed(sessionData).data;
+  }
+
+  /** Like `decode`, with the reason for a failure, the key that matched and whether to re-encode. */
+  decodeDetailed(sessionData: string): DecodeResult {
+    let result = this.decodeSigned(sessionData);
+    if (!result.ok && result.reason === "bad-signature") {
+      // Django 3.1/3.2 fall back to the legacy decoder; 4.0+ refuse it. Recognise it either way
+      // so that the reason tells the operator to set legacyFormat rather than "corrupted".
+      const legacy = this.decodeLegacy(sessionData);
+      if (legacy !== null) result = this.legacy === "refuse" && legacy.ok ? { ok: false, data: {}, reason: "legacy-refused" } : legacy;
+    }
+    this.report(result, "db");
+    return result;
+  }
+
+  private encodeLegacy(data: SessionData): string {
+    const serialized = Buffer.from(pyJsonDumps(data), "latin1");
+    const hash = createHmac("sha1", this.legacyKey).update(serialized).digest("hex");
+    return Buffer.concat([Buffer.from(`${hash}:`, "latin1"), serialized]).toString("base64");
+  }
+
+  /** `null` when the string is not shaped like the legacy format at all. */
+  private decodeLegacy(sessionData: string): DecodeResult | null {
+    if (!LEGACY_SHAPE.test(sessionData) || sessionData.length % 4 !== 0) return null;
+    const raw = Buffer.from(sessionData, "base64");
+    const colon = raw.indexOf(0x3a);
+    if (colon !== 40 || !LEGACY_HASH.test(raw.subarray(0, 40).toString("latin1"))) return null;
+    const serialized = raw.subarray(41);
+    const expected = createHmac("sha1", this.legacyKey).update(serialized).digest("hex");
+    if (!constantTimeEqual(raw.subarray(0, 40).toString("latin1"), expected)) {
+      return { ok: false, data: {}, reason: "legacy-bad-hash" };
+    }
+    let value: unknown;
+    try {
+      value = pyJsonLoads(serialized.toString("latin1"));
+    } catch {
+      return { ok: false, data: {}, reason: "legacy-malformed" };
+    }
+    if (!isPlainObject(value)) return { ok: false, data: {}, reason: "not-an-object" };
+    return { ok: true, data: value, format: "legacy", keyIndex: 0, renew: true };
+  }
+}
+
+/** Options of `SignedCookieCodec`. */
+export interface SignedCookieCodecOptions extends CodecOptions {
+  /** `SESSION_COOKIE_AGE`: the cookie's signature expires after this many seconds. @default 1209600 */
+  cookieAge?: number;
+  /** @default "django.contrib.sessions.backends.signed_cookies" */
+  salt?: string;
+}
+
+/**
+ * The value of a `signed_cookies` engine session cookie: the whole session, signed with its own
+ * salt and checked against `SESSION_COOKIE_AGE` (custom `_session_expiry` is not enforced, as in
+ * Django, ticket #19201).
+ */
+export class SignedCookieCodec extends SignedSessionCodec {
+  readonly cookieAge: number;
+
+  constructor(options: SignedCookieCodecOptions) {
+    super(options, options.salt ?? SIGNED_COOKIES_SALT, false);
+    const cookieAge = options.cookieAge ?? DEFAULT_COOKIE_AGE;
+    if (typeof cookieAge !== "number" || !Number.isFinite(cookieAge)) {
+      throw new ImproperlyConfigured(`cookieAge must be a number of seconds, like SESSION_COOKIE_AGE (got ${String(options.cookieAge)}).`);
+    }
+    this.cookieAge = cookieAge;
+  }
+
+  /** `signing.dumps(session, compress=True, salt=...)` with the current time. */
+  encode(data: SessionData): string {
+    return signObject(this.signer, data, { compress: true });
+  }
+
+  /** The session, or `{}` for a bad, expired or oversized cookie (reported, never thrown). */
+  decode(cookieValue: string): SessionData {
+    return this.decodeDetailed(cookieValue).data;
+  }
+
+  decodeDetailed(cookieValue: string): DecodeResult {
+    const result = this.decodeSigned(cookieValue, this.cookieAge);
+    this.report(result, "signed_cookies");
+    return result;
+  }
+}

@@ -1,0 +1,193 @@
+import { b62Decode, b62Encode } from "./base62";
+import { b64Encode } from "./base64";
+import { assertAlgorithm, constantTimeEqual, deriveKey, type Secret, toBytes } from "./crypto";
+import { BadSignature, SignatureExpired } from "./errors";
+import { createHmac } from "node:crypto";
+
+/** Options of `django.core.signing.Signer`, keyword for keyword. */
+export interface SignerOptions {
+  /** `key`: the `SECRET_KEY`. Required: this library never reads settings or the environment. */
+  key: Secret;
+  /** `fallback_keys` (Django 4.1+): old secrets that still verify; signing always uses `key`. @default [] */
+  fallbackKeys?: readonly Secret[];
+  /** `sep`. Must not consist only of `A-z0-9-_=` (Django's check, including its `[\]^_\`` quirk). @default ":" */
+  sep?: string;
+  /** `salt`. @default "django.core.signing.Signer" (TimestampSigner: "django.core.signing.TimestampSigner") */
+  salt?: string;
+  /** `algorithm`. @default "sha256" */
+  algorithm?: string;
+  /**
+   * Also accept sha1 signatures made with `key`, as Django 3.1/3.2's `legacy_algorithm` does
+   * (sites that ran with `DEFAULT_HASHING_ALGORITHM = "sha1"`). Off by default: 4.0+ refuses them.
+   * @default false
+   */
+  acceptSha1?: boolean;
+}
+
+/** What `verify()` answers instead of throwing (the fastify-cookie shape). */
+export type VerifyResult =
+  | {
+      valid: true;
+      value: string;
+      /** 0 when the current key matched, `i + 1` when `fallbackKeys[i]` did. */
+      keyIndex: number;
+      /** True when the value should be signed again with the current key (fallback or sha1 match). */
+      renew: boolean;
+    }
+  | { valid: false; error: BadSignature };
+
+// `[A-z0-9-_=]` in Python's re is a range from `A` to `z`, so it also covers `[\]^_\``.
+const UNSAFE_SEP = /^[A-z0-9\-_=]*$/;
+
+interface DerivedKey {
+  readonly algorithm: string;
+  readonly key: Buffer;
+}
+
+/** `django.core.signing.Signer`. Keys are derived once at construction, not per call as in Django. */
+export class Signer {
+  readonly sep: string;
+  readonly salt: string;
+  readonly algorithm: string;
+  private readonly signingKey: DerivedKey;
+  private readonly verifyKeys: readonly DerivedKey[];
+  private readonly sha1Key: DerivedKey | null;
+
+  constructor(options: SignerOptions) {
+    const sep = options.sep ?? ":";
+    if (UNSAFE_SEP.test(sep)) {
+      throw new TypeError(`Unsafe Signer separator: ${pyRepr(sep)} (cannot be empty or consist of only A-z0-9-_=)`);
+    }
+    if (options.key === undefined || options.key === null) {
+      throw new TypeError("Signer needs a key: pass your Django SECRET_KEY as `key`.");
+    }
+    this.sep = sep;
+    this.salt = options.salt ?? this.defaultSalt();
+    this.algorithm = options.algorithm ?? "sha256";
+    assertAlgorithm(this.algorithm);
+    const keySalt = `${this.salt}signer`;
+    const derive = (secret: Secret, algorithm: string): DerivedKey => ({
+      algorithm,
+      key: deriveKey(keySalt, secret, algorithm),
+    });
+    this.verifyKeys = [options.key, ...(options.fallbackKeys ?? [])].map((k) => derive(k, this.algorithm));
+    this.signingKey = this.verifyKeys[0];
+    this.sha1Key = options.acceptSha1 ? derive(options.key, "sha1") : null;
+  }
+
+  protected defaultSalt(): string {
+    return "django.core.signing.Signer";
+  }
+
+  /** `Signer.signature(value)`: base64url HMAC with key `H(salt + "signer" + secret)`. */
+  signature(value: string | Uint8Array): string {
+    return hmac(this.signingKey, value);
+  }
+
+  /** `Signer.sign(value)` = `value + sep + signature(value)`. */
+  sign(value: string): string {
+    return `${value}${this.sep}${this.signature(value)}`;
+  }
+
+  /** `Signer.unsign(signed)`: the value, or throws `BadSignature`. */
+  unsign(signed: string): string {
+    const result = this.verify(signed);
+    if (!result.valid) throw result.error;
+    return result.value;
+  }
+
+  /** Non-throwing `unsign`: tries the current key, then each fallback, in constant time per key. */
+  verify(signed: string): VerifyResult {
+    const at = typeof signed === "string" ? signed.lastIndexOf(this.sep) : -1;
+    if (at < 0) return { valid: false, error: new BadSignature(`No "${this.sep}" found in value`) };
+    const value = signed.slice(0, at);
+    const sig = signed.slice(at + this.sep.length);
+    for (let i = 0; i < this.verifyKeys.length; i++) {
+      if (constantTimeEqual(sig, hmac(this.verifyKeys[i], value))) {
+        return { valid: true, value, keyIndex: i, renew: i !== 0 };
+      }
+    }
+    if (this.sha1Key && constantTimeEqual(sig, hmac(this.sha1Key, value))) {
+      return { valid: true, value, keyIndex: 0, renew: true };
+    }
+    // Django echoes the signature in this message; it is attacker-supplied and not secret.
+    return { valid: false, error: new BadSignature(`Signature "${truncate(sig)}" does not match`) };
+  }
+}
+
+/** Options of `TimestampSigner`, plus an injectable clock. */
+export interface TimestampSignerOptions extends SignerOptions {
+  /** Milliseconds since the epoch, like `Date.now` (Django: `time.time()`). @default Date.now */
+  now?: () => number;
+}
+
+export type TimestampVerifyResult =
+  | { valid: true; value: string; timestamp: number; keyIndex: number; renew: boolean }
+  | { valid: false; error: BadSignature };
+
+/** `django.core.signing.TimestampSigner`: appends a base62 timestamp before signing. */
+export class TimestampSigner extends Signer {
+  private readonly now: () => number;
+
+  constructor(options: TimestampSignerOptions) {
+    super(options);
+    this.now = options.now ?? Date.now;
+  }
+
+  protected override defaultSalt(): string {
+    return "django.core.signing.TimestampSigner";
+  }
+
+  /** `int(time.time())` in base62; `int()` truncates. */
+  timestamp(): string {
+    return b62Encode(Math.trunc(this.now() / 1000));
+  }
+
+  override sign(value: string): string {
+    return super.sign(`${value}${this.sep}${this.timestamp()}`);
+  }
+
+  /** `TimestampSigner.unsign(value, max_age)`; `maxAge` in seconds. Throws `BadSignature`/`SignatureExpired`. */
+  override unsign(signed: string, maxAge?: number): string {
+    const result = this.verifyTimestamped(signed, maxAge);
+    if (!result.valid) throw result.error;
+    return result.value;
+  }
+
+  /** Non-throwing `unsign` with the timestamp (seconds) and which key matched. */
+  verifyTimestamped(signed: string, maxAge?: number): TimestampVerifyResult {
+    const outer = super.verify(signed);
+    if (!outer.valid) return outer;
+    const at = outer.value.lastIndexOf(this.sep);
+    if (at < 0) return { valid: false, error: new BadSignature(`No "${this.sep}" found in value`) };
+    let timestamp: number;
+    try {
+      timestamp = b62Decode(outer.value.slice(at + this.sep.length));
+    } catch {
+      return { valid: false, error: new BadSignature("Malformed timestamp") };
+    }
+    if (maxAge !== undefined && maxAge !== null) {
+      // Django compares a float age with a strict `>`.
+      const age = this.now() / 1000 - timestamp;
+      if (age > maxAge) {
+        return { valid: false, error: new SignatureExpired(`Signature age ${age} > ${maxAge} seconds`) };
+      }
+    }
+    return { valid: true, value: outer.value.slice(0, at), timestamp, keyIndex: outer.keyIndex, renew: outer.renew };
+  }
+}
+
+function hmac(derived: DerivedKey, value: string | Uint8Array): string {
+  return b64Encode(createHmac(derived.algorithm, derived.key).update(toBytes(value)).digest());
+}
+
+function truncate(text: string): string {
+  return text.length > 100 ? `${text.slice(0, 100)}…` : text;
+}
+
+/** Python's `repr()` of a short string, for Django's exact error message. */
+function pyRepr(text: string): string {
+  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
+  const body = text.replace(/\\/g, "\\\\").replace(quote === "'" ? /'/g : /"/g, `\\${quote}`);
+  return `${quote}${body}${quote}`;
+}

@@ -1,0 +1,158 @@
+import { deflate } from "pako";
+import { inflateSync } from "node:zlib";
+import { b64Decode, b64Encode } from "./base64";
+import type { Secret } from "./crypto";
+import { BadSignature } from "./errors";
+import { pyJsonDumps, pyJsonLoads, type PythonJsonValue } from "./python-json";
+import { TimestampSigner } from "./signer";
+
+/** Default cap on decompressed (and decoded) payload bytes: Django has none; we do. */
+export const DEFAULT_MAX_DECODED_SIZE = 1024 * 1024;
+
+/** Why a signed object could not be read. Stable strings: log them, branch on them. */
+export type UnsignFailureReason =
+  | "bad-signature"
+  | "signature-expired"
+  | "bad-base64"
+  | "bad-zlib"
+  | "bad-json"
+  | "too-large";
+
+export type UnsignResult =
+  | { ok: true; value: PythonJsonValue; keyIndex: number; renew: boolean; timestamp: number }
+  | { ok: false; reason: UnsignFailureReason; error: Error };
+
+/**
+ * Serialize like `JSONSerializer.dumps` and frame like `Signer.sign_object`: zlib-compress only
+ * when the result is at least 2 bytes shorter, then base64url, with a leading `.` if compressed.
+ *
+ * pako is used rather than node:zlib because it writes the very bytes CPython's zlib writes
+ * (so compressed vectors compare byte for byte) and because it is cheaper than a native call for
+ * the few hundred bytes a session usually holds.
+ */
+export function encodePayload(obj: unknown, compress: boolean): string {
+  const data = Buffer.from(pyJsonDumps(obj), "latin1");
+  if (compress) {
+    const compressed = deflate(data);
+    if (compressed.length < data.length - 1) return `.${b64Encode(compressed)}`;
+  }
+  return b64Encode(data);
+}
+
+/** The reverse of `encodePayload`, bounded: never inflates past `maxSize` bytes. */
+export function decodePayload(
+  payload: string,
+  maxSize: number,
+): { ok: true; value: PythonJsonValue } | { ok: false; reason: UnsignFailureReason; error: Error } {
+  const compressed = payload.startsWith(".");
+  const raw = b64Decode(compressed ? payload.slice(1) : payload);
+  if (raw === null) return { ok: false, reason: "bad-base64", error: new SyntaxError("Invalid base64 payload") };
+  let bytes: Buffer = raw;
+  if (compressed) {
+    try {
+      bytes = inflateSync(raw, { maxOutputLength: maxSize });
+    } catch (error) {
+      const tooLarge = (error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE";
+      return { ok: false, reason: tooLarge ? "too-large" : "bad-zlib", error: error as Error };
+    }
+  }
+  if (bytes.length > maxSize) return { ok: false, reason: "too-large", error: new RangeError("Payload too large") };
+  try {
+    return { ok: true, value: pyJsonLoads(bytesToText(bytes)) };
+  } catch (error) {
+    return { ok: false, reason: "bad-json", error: error as Error };
+  }
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Django ≤ 5.2 decodes the JSON bytes as latin-1 (it only ever writes ASCII); newer Django may
+ * write raw UTF-8. ASCII reads the same either way; valid UTF-8 is read as UTF-8, anything else
+ * as latin-1, exactly as Django 5.2 would.
+ */
+function bytesToText(bytes: Buffer): string {
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] > 0x7f) {
+      try {
+        return utf8.decode(bytes);
+      } catch {
+        return bytes.toString("latin1");
+      }
+    }
+  }
+  return bytes.toString("latin1");
+}
+
+/** `TimestampSigner.sign_object`. */
+export function signObject(signer: TimestampSigner, obj: unknown, options: { compress?: boolean } = {}): string {
+  return signer.sign(encodePayload(obj, options.compress ?? false));
+}
+
+/** Non-throwing `TimestampSigner.unsign_object`, with a typed reason on failure. */
+export function verifyObject(
+  signer: TimestampSigner,
+  signed: string,
+  options: { maxAge?: number; maxSize?: number } = {},
+): UnsignResult {
+  const verified = signer.verifyTimestamped(signed, options.maxAge);
+  if (!verified.valid) {
+    const reason = verified.error.code === "ERR_SIGNATURE_EXPIRED" ? "signature-expired" : "bad-signature";
+    return { ok: false, reason, error: verified.error };
+  }
+  const decoded = decodePayload(verified.value, options.maxSize ?? DEFAULT_MAX_DECODED_SIZE);
+  if (!decoded.ok) return decoded;
+  return { ok: true, value: decoded.value, keyIndex: verified.keyIndex, renew: verified.renew, timestamp: verified.timestamp };
+}
+
+/** Options of `django.core.signing.dumps`. */
+export interface DumpsOptions {
+  /** The `SECRET_KEY`. */
+  key: Secret;
+  /** @default "django.core.signing" */
+  salt?: string;
+  /** zlib-compress when that saves at least 2 bytes. @default false */
+  compress?: boolean;
+  /** @default "sha256" */
+  algorithm?: string;
+  /** Clock in epoch milliseconds. @default Date.now */
+  now?: () => number;
+}
+
+/** `django.core.signing.dumps(obj, key, salt, compress=...)`. */
+export function dumps(obj: unknown, options: DumpsOptions): string {
+  const signer = new TimestampSigner({ key: options.key, salt: options.salt ?? "django.core.signing", algorithm: options.algorithm, now: options.now });
+  return signObject(signer, obj, { compress: options.compress });
+}
+
+/** Options of `django.core.signing.loads`. */
+export interface LoadsOptions {
+  key: Secret;
+  /** `fallback_keys` (4.1+). @default [] */
+  fallbackKeys?: readonly Secret[];
+  /** @default "django.core.signing" */
+  salt?: string;
+  /** Maximum age in seconds of the embedded timestamp. */
+  maxAge?: number;
+  /** @default "sha256" */
+  algorithm?: string;
+  /** Cap on decoded bytes (Django has none). @default 1 MiB */
+  maxSize?: number;
+  now?: () => number;
+}
+
+/** `django.core.signing.loads`: throws `BadSignature`/`SignatureExpired` like Django, or a `SyntaxError`/`RangeError` for a signed but undecodable payload. */
+export function loads(signed: string, options: LoadsOptions): PythonJsonValue {
+  const signer = new TimestampSigner({
+    key: options.key,
+    fallbackKeys: options.fallbackKeys,
+    salt: options.salt ?? "django.core.signing",
+    algorithm: options.algorithm,
+    now: options.now,
+  });
+  const result = verifyObject(signer, signed, { maxAge: options.maxAge, maxSize: options.maxSize });
+  if (!result.ok) throw result.error;
+  return result.value;
+}
+
+export { BadSignature };
