@@ -30,3 +30,4 @@ export {
 } from "./session-codec";
 export { generateSessionKey, validateSessionKey, VALID_KEY_CHARS, SESSION_KEY_LENGTH, MAX_SESSION_KEY_LENGTH } from "./session-key";
 export { consoleLogger, silentLogger, type SessionLogger } from "./logger";
+export { toDjangoDateText, parseDjangoDateText, type DjangoTimeOptions } from "./django-datetime";

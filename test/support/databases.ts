@@ -1,0 +1,33 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+/**
+ * Where the tests find the databases `scripts/setup-test-env.sh` prepares. Override with the
+ * environment variables for another setup.
+ */
+export const POSTGRES_URL = process.env.DJANGO_SESSION_TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/django_session_test";
+export const MYSQL_CONFIG = {
+  host: process.env.DJANGO_SESSION_TEST_MYSQL_HOST ?? "127.0.0.1",
+  port: Number(process.env.DJANGO_SESSION_TEST_MYSQL_PORT ?? 3306),
+  user: process.env.DJANGO_SESSION_TEST_MYSQL_USER ?? "django_session",
+  password: process.env.DJANGO_SESSION_TEST_MYSQL_PASSWORD ?? "django_session",
+  database: process.env.DJANGO_SESSION_TEST_MYSQL_DATABASE ?? "django_session_test",
+};
+export const MYSQL_URL = `mysql://${MYSQL_CONFIG.user}:${MYSQL_CONFIG.password}@${MYSQL_CONFIG.host}:${MYSQL_CONFIG.port}/${MYSQL_CONFIG.database}`;
+
+/** Scratch folder for SQLite files (git-ignored). */
+export const TMP_DIR = join(__dirname, "..", ".tmp");
+
+export type Dialect = "postgres" | "mysql" | "sqlite";
+
+/** Django's DDL for `django_session` on a dialect, split into statements. */
+export function djangoSessionDdl(dialect: Dialect): string[] {
+  const sql = readFileSync(join(__dirname, "..", "..", "migrations", `${dialect}.sql`), "utf8");
+  return sql
+    .split("\n")
+    .filter((line) => !line.startsWith("--"))
+    .join("\n")
+    .split(";")
+    .map((s) => s.trim())
+    .filter((s) => s && s !== "BEGIN" && s !== "COMMIT");
+}
