@@ -31,3 +31,38 @@ export function djangoSessionDdl(dialect: Dialect): string[] {
     .map((s) => s.trim())
     .filter((s) => s && s !== "BEGIN" && s !== "COMMIT");
 }
+
+/**
+ * A database of its own for one test file (created when missing), so files and developers
+ * running suites side by side never drop each other's `django_session` table.
+ * Returns the PostgreSQL URL or MySQL config pointing at it.
+ */
+export async function ensurePostgresDatabase(name: string): Promise<string> {
+  const { Client } = await import("pg");
+  const admin = new Client({ connectionString: POSTGRES_URL });
+  await admin.connect();
+  try {
+    const found = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
+    if (found.rowCount === 0) {
+      await admin.query(`CREATE DATABASE "${name.replace(/"/g, "")}"`).catch((error: { code?: string }) => {
+        if (error.code !== "42P04") throw error; // created meanwhile by another process
+      });
+    }
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export async function ensureMysqlDatabase(name: string): Promise<typeof MYSQL_CONFIG> {
+  const mysql = await import("mysql2/promise");
+  const admin = await mysql.createConnection({ ...MYSQL_CONFIG });
+  try {
+    await admin.query(`CREATE DATABASE IF NOT EXISTS \`${name.replace(/`/g, "")}\` CHARACTER SET utf8mb4`);
+  } finally {
+    await admin.end();
+  }
+  return { ...MYSQL_CONFIG, database: name };
+}
