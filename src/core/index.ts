@@ -31,3 +31,5 @@ export {
 export { generateSessionKey, validateSessionKey, VALID_KEY_CHARS, SESSION_KEY_LENGTH, MAX_SESSION_KEY_LENGTH } from "./session-key";
 export { consoleLogger, silentLogger, type SessionLogger } from "./logger";
 export { toDjangoDateText, parseDjangoDateText, type DjangoTimeOptions } from "./django-datetime";
+export { Session, TEST_COOKIE_NAME, TEST_COOKIE_VALUE, type SessionBackend, type SessionSettings, type SessionChanges, type KeyChange } from "./session";
+export { EXPIRY_KEY, expiryAge, expiryDate, toPythonIsoformat, type ExpiryValue, type StoredExpiry } from "./expiry";

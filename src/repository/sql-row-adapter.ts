@@ -43,8 +43,10 @@ function statements(dialect: SqlExecutor["dialect"], tableName: string): Stateme
   // Positional placeholders in the order the values are passed.
   const p = () => (dialect === "postgres" ? `$${++n}` : "?");
   const reset = <T>(s: T) => ((n = 0), s);
-  // MySQL's datetime(6) is read as text so no driver time-zone setting can shift it.
-  const expire = dialect === "mysql" ? "CAST(expire_date AS CHAR) AS expire_date" : "expire_date";
+  // MySQL's datetime(6) and SQLite's datetime text are read as text so no driver can shift them
+  // (Prisma's SQLite adapter parses a `datetime` column's naive text as local time in raw queries).
+  const expire =
+    dialect === "mysql" ? "CAST(expire_date AS CHAR) AS expire_date" : dialect === "sqlite" ? "CAST(expire_date AS TEXT) AS expire_date" : "expire_date";
   return {
     load: reset(`SELECT session_data, ${expire} FROM ${t} WHERE session_key = ${p()} AND expire_date > ${p()}`),
     exists: reset(`SELECT 1 AS found FROM ${t} WHERE session_key = ${p()} LIMIT 1`),

@@ -1,0 +1,192 @@
+import { DjangoSessionError, CreateError, ImproperlyConfigured, UpdateError } from "../core/errors";
+import type { DjangoTimeOptions } from "../core/django-datetime";
+import { Session, type SessionBackend, type SessionSettings } from "../core/session";
+import { DEFAULT_COOKIE_AGE, SessionCodec, type SessionCodecOptions, type SessionData } from "../core/session-codec";
+import { generateSessionKey, MAX_SESSION_KEY_LENGTH } from "../core/session-key";
+import type { SessionRowAdapter } from "./row-adapter";
+
+/** A database failure while loading or saving a session (the cause is attached). */
+export class SessionStorageError extends DjangoSessionError {
+  constructor(action: string, cause: unknown) {
+    super("ERR_SESSION_STORAGE", `Could not ${action} the session: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+  }
+}
+
+/** Options of `DjangoSessionRepository`, named after Django's settings. */
+export interface DjangoSessionRepositoryOptions extends SessionCodecOptions {
+  /** The row adapter for your ORM: `createPrismaAdapter(...)` or `createTypeOrmAdapter(...)`. */
+  adapter: SessionRowAdapter;
+  /** `SESSION_COOKIE_AGE` in seconds. @default 1209600 (two weeks) */
+  cookieAge?: number;
+  /** `SESSION_EXPIRE_AT_BROWSER_CLOSE`. @default false */
+  expireAtBrowserClose?: boolean;
+  /**
+   * The oldest Django version that shares the table. `"3.2"` stores custom expiry dates as
+   * integer seconds (3.2 crashes on the ISO strings 4.1+ writes) and never uses fallback keys
+   * to sign. @default "4.2"
+   */
+  oldestDjangoVersion?: "3.2" | "4.2" | "5.2";
+  /** `USE_TZ` and `TIME_ZONE` of the Django site. @default { useTz: true } */
+  time?: DjangoTimeOptions;
+  /** Key generator, for tests that force collisions. @default generateSessionKey */
+  generateKey?: () => string;
+}
+
+/** State the repository keeps on a session it loaded. */
+interface LoadedState {
+  /** The exact `session_data` string read, for compare-and-swap saves. */
+  sessionData: string;
+}
+
+// Django loops forever on collisions; with 165-bit random keys more than a handful means the
+// key generator or the database is broken, and a clear error beats a hung request.
+const MAX_CREATE_ATTEMPTS = 100;
+
+// A key that cannot be in the table (too long for varchar(40), or bytes some databases reject
+// outright, like NUL on PostgreSQL) is answered without a query.
+const PLAUSIBLE_KEY = /^[\x21-\x7e]+$/;
+
+/**
+ * Django's `db` session engine over a row adapter: lazy load (one SELECT of a live row),
+ * INSERT-only create with collision retry, UPDATE-only save that raises `UpdateError` when the
+ * row vanished (never resurrecting it), `cycleKey`, `flush` and batched `clearExpired`.
+ */
+export class DjangoSessionRepository implements SessionBackend {
+  readonly codec: SessionCodec;
+  private readonly adapter: SessionRowAdapter;
+  private readonly settings: SessionSettings;
+  private readonly generateKey: () => string;
+  private readonly now: () => number;
+
+  constructor(options: DjangoSessionRepositoryOptions) {
+    if (!options || typeof options !== "object") {
+      throw new ImproperlyConfigured("DjangoSessionRepository needs options: { secretKey, adapter }.");
+    }
+    const adapter = options.adapter;
+    if (!adapter || typeof adapter.load !== "function" || typeof adapter.insert !== "function") {
+      throw new ImproperlyConfigured(
+        "DjangoSessionRepository needs an `adapter`: createPrismaAdapter(prisma) from 'django-session/prisma' or createTypeOrmAdapter(dataSource) from 'django-session/typeorm'.",
+      );
+    }
+    const cookieAge = options.cookieAge ?? DEFAULT_COOKIE_AGE;
+    if (!Number.isSafeInteger(cookieAge)) {
+      throw new ImproperlyConfigured(`cookieAge must be a whole number of seconds, like SESSION_COOKIE_AGE (got ${String(options.cookieAge)}).`);
+    }
+    const version = options.oldestDjangoVersion ?? "4.2";
+    if (!["3.2", "4.2", "5.2"].includes(version)) {
+      throw new ImproperlyConfigured(`oldestDjangoVersion must be "3.2", "4.2" or "5.2" (got ${JSON.stringify(version)}).`);
+    }
+    if (options.time?.useTz === false && options.time.timeZone) {
+      try {
+        new Intl.DateTimeFormat("en-US", { timeZone: options.time.timeZone });
+      } catch {
+        throw new ImproperlyConfigured(`time.timeZone ${JSON.stringify(options.time.timeZone)} is not an IANA time zone name (Django's TIME_ZONE).`);
+      }
+    }
+    this.codec = new SessionCodec(options);
+    this.adapter = adapter;
+    this.now = options.now ?? Date.now;
+    this.generateKey = options.generateKey ?? generateSessionKey;
+    this.settings = {
+      cookieAge,
+      expireAtBrowserClose: options.expireAtBrowserClose ?? false,
+      integerExpiryOnly: version === "3.2",
+      time: options.time,
+      now: this.now,
+    };
+  }
+
+  /**
+   * The session for a cookie's key (or `null` for a new one). Lazy: nothing is read until its
+   * data is touched; an unknown, invalid or expired key loads as an empty session and never
+   * creates a row.
+   */
+  get<T extends Record<string, unknown> = Record<string, unknown>>(sessionKey?: string | null): Session<T> {
+    return new Session<T>(sessionKey, this, this.settings);
+  }
+
+  // --- SessionBackend ------------------------------------------------------------------
+
+  async load(session: Session<any>): Promise<SessionData | null> {
+    const key = session.sessionKey;
+    if (key === null || key.length > MAX_SESSION_KEY_LENGTH || !PLAUSIBLE_KEY.test(key)) return null;
+    let row;
+    try {
+      row = await this.adapter.load(key, new Date(this.now()));
+    } catch (error) {
+      // Never an empty session here: it would overwrite the real one on save.
+      throw new SessionStorageError("load", error);
+    }
+    if (row === null) return null;
+    session.backendState = { sessionData: row.sessionData } satisfies LoadedState;
+    return this.codec.decode(row.sessionData);
+  }
+
+  async exists(sessionKey: string): Promise<boolean> {
+    if (!sessionKey || sessionKey.length > MAX_SESSION_KEY_LENGTH || !PLAUSIBLE_KEY.test(sessionKey)) return false;
+    return this.adapter.exists(sessionKey);
+  }
+
+  async create(session: Session<any>): Promise<void> {
+    // Django checks exists() before each attempt; the INSERT's own collision check makes that
+    // extra query unnecessary (create = 1 INSERT).
+    for (let attempt = 0; attempt < MAX_CREATE_ATTEMPTS; attempt++) {
+      session.setSessionKeyForBackend(this.generateKey());
+      try {
+        await this.save(session, true);
+        return;
+      } catch (error) {
+        if (error instanceof CreateError) continue;
+        throw error;
+      }
+    }
+    throw new SessionStorageError("create", new Error(`${MAX_CREATE_ATTEMPTS} generated session keys all existed already`));
+  }
+
+  async save(session: Session<any>, mustCreate: boolean): Promise<void> {
+    if (session.sessionKey === null) return this.create(session);
+    const data = await session.dataForSave(mustCreate);
+    const row = {
+      sessionKey: session.sessionKey,
+      sessionData: this.codec.encode(data),
+      expireDate: await session.getExpiryDate({ expiry: data._session_expiry as never }),
+    };
+    let written: boolean;
+    try {
+      written = mustCreate ? await this.adapter.insert(row) : await this.adapter.update(row);
+    } catch (error) {
+      throw new SessionStorageError("save", error);
+    }
+    if (!written && mustCreate) throw new CreateError();
+    // The row is gone (a logout in a concurrent request): Django's UpdateError. Never re-insert.
+    if (!written) throw new UpdateError();
+    session.backendState = { sessionData: row.sessionData } satisfies LoadedState;
+  }
+
+  async delete(sessionKey: string): Promise<void> {
+    if (!sessionKey || sessionKey.length > MAX_SESSION_KEY_LENGTH) return;
+    await this.adapter.delete(sessionKey);
+  }
+
+  // --- maintenance ---------------------------------------------------------------------
+
+  /**
+   * Django's `clear_expired()` (`manage.py clearsessions`), in bounded batches on the
+   * `expire_date` index instead of one huge DELETE. Safe to run from several processes at once.
+   * Resolves the number of rows deleted.
+   */
+  async clearExpired(options: { batchSize?: number; onProgress?: (deleted: number) => void } = {}): Promise<number> {
+    const batchSize = options.batchSize ?? 1000;
+    if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
+      throw new ImproperlyConfigured(`clearExpired batchSize must be a positive whole number (got ${String(options.batchSize)}).`);
+    }
+    const now = new Date(this.now());
+    let total = 0;
+    for (;;) {
+      const deleted = await this.adapter.deleteExpired(now, batchSize);
+      total += deleted;
+      options.onProgress?.(total);
+      if (deleted < batchSize) return total;
+    }
+  }
+}

@@ -1,0 +1,624 @@
+import assert from "node:assert/strict";
+import { CreateError, UpdateError } from "../core/errors";
+import type { SessionLogger } from "../core/logger";
+import { SessionCodec } from "../core/session-codec";
+import type { DjangoSessionRepository, DjangoSessionRepositoryOptions } from "../repository/django-session-repository";
+import type { SessionRow } from "../repository/row-adapter";
+
+/**
+ * The table as stored, read and written with SQL that does not go through the adapter under
+ * test, so the suite checks what really reached the database.
+ */
+export interface RawSessionTable {
+  getRow(sessionKey: string): Promise<{ sessionData: string; expireDate: Date } | null>;
+  count(): Promise<number>;
+  /** Inserts a row the way Django's `Session.objects.save` would. */
+  insert(row: SessionRow): Promise<void>;
+  delete(sessionKey: string): Promise<void>;
+  /** Empties the table. */
+  truncate(): Promise<void>;
+}
+
+export interface ConformanceContext {
+  /** A repository over the adapter under test; the suite passes `secretKey`, clocks, loggers. */
+  repository(options: Omit<DjangoSessionRepositoryOptions, "adapter">): DjangoSessionRepository;
+  table: RawSessionTable;
+}
+
+export interface ConformanceCase {
+  /** The Django test it ports (`tests/sessions_tests/tests.py`), or ours when prefixed `extra:`. */
+  name: string;
+  run(context: ConformanceContext): Promise<void>;
+}
+
+const SECRET = "conformance-suite-secret-key-0123456789";
+const COOKIE_AGE = 1209600;
+
+function collectingLogger(): SessionLogger & { messages: string[] } {
+  const messages: string[] = [];
+  return { messages, warn: (message) => messages.push(message) };
+}
+
+async function rejects(promise: Promise<unknown>, check: (error: unknown) => boolean, message: string): Promise<void> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(check(error), `${message}: got ${String(error)}`);
+    return;
+  }
+  assert.fail(`${message}: nothing was thrown`);
+}
+
+const cases: ConformanceCase[] = [];
+const test = (name: string, run: ConformanceCase["run"]) => cases.push({ name, run });
+const repo = (ctx: ConformanceContext, options: Partial<Omit<DjangoSessionRepositoryOptions, "adapter">> = {}) =>
+  ctx.repository({ secretKey: SECRET, logger: collectingLogger(), ...options });
+
+// --- SessionTestsMixin (spec §14.1) --------------------------------------------------------
+
+test("test_new_session", async (ctx) => {
+  const s = repo(ctx).get();
+  assert.equal(s.modified, false);
+  assert.equal(s.accessed, false);
+});
+
+test("test_get_empty", async (ctx) => {
+  assert.equal(await repo(ctx).get().get("cat"), undefined);
+});
+
+test("test_store", async (ctx) => {
+  const s = repo(ctx).get();
+  await s.set("cat", "dog");
+  assert.equal(s.modified, true);
+  assert.equal(await s.pop("cat"), "dog");
+});
+
+test("test_pop", async (ctx) => {
+  const s = repo(ctx).get();
+  await s.set("some key", "exists");
+  s.accessed = false;
+  s.modified = false;
+  assert.equal(await s.pop("some key"), "exists");
+  assert.equal(s.accessed, true);
+  assert.equal(s.modified, true);
+  assert.equal(await s.get("some key"), undefined);
+});
+
+test("test_pop_default", async (ctx) => {
+  const s = repo(ctx).get();
+  assert.equal(await s.pop("some key", "does not exist"), "does not exist");
+  assert.equal(s.accessed, true);
+  assert.equal(s.modified, false);
+});
+
+test("test_pop_default_named_argument", async (ctx) => {
+  const s = repo(ctx).get();
+  assert.equal(await s.pop("some key", null), null);
+  assert.equal(s.accessed, true);
+  assert.equal(s.modified, false);
+});
+
+test("test_pop_no_default_keyerror_raised", async (ctx) => {
+  const s = repo(ctx).get();
+  await rejects(s.pop("some key"), (e) => e instanceof RangeError && /KeyError/.test(String(e)), "pop of a missing key");
+});
+
+test("test_setdefault", async (ctx) => {
+  const s = repo(ctx).get();
+  assert.equal(await s.setdefault("foo", "bar"), "bar");
+  assert.equal(await s.setdefault("foo", "baz"), "bar");
+  assert.equal(s.accessed, true);
+  assert.equal(s.modified, true);
+});
+
+test("test_update", async (ctx) => {
+  const s = repo(ctx).get();
+  await s.update({ "update key": 1 } as never);
+  assert.equal(s.accessed, true);
+  assert.equal(s.modified, true);
+  assert.equal(await s.get("update key"), 1);
+});
+
+test("test_has_key", async (ctx) => {
+  const s = repo(ctx).get();
+  await s.set("some key", 1);
+  s.modified = false;
+  s.accessed = false;
+  assert.equal(await s.has("some key"), true);
+  assert.equal(s.accessed, true);
+  assert.equal(s.modified, false);
+});
+
+test("test_values", async (ctx) => {
+  const s = repo(ctx).get();
+  assert.deepEqual(await s.values(), []);
+  assert.equal(s.accessed, true);
+  await s.set("some key", 1);
+  s.modified = false;
+  s.accessed = false;
+  assert.deepEqual(await s.values(), [1]);
+  assert.equal(s.accessed, true);
+  assert.equal(s.modified, false);
+});
+
+test("test_keys", async (ctx) => {
+  const s = repo(ctx).get();
+  await s.set("x", 1);
+  s.modified = false;
+  s.accessed = false;
+  assert.deepEqual(await s.keys(), ["x"]);
+  assert.equal(s.accessed, true);
+  assert.equal(s.modified, false);
+});
+
+test("test_items", async (ctx) => {
+  const s = repo(ctx).get();
+  await s.set("x", 1);
+  s.modified = false;
+  s.accessed = false;
+  assert.deepEqual(await s.items(), [["x", 1]]);
+  assert.equal(s.accessed, true);
+  assert.equal(s.modified, false);
+});
+
+test("test_clear", async (ctx) => {
+  const s = repo(ctx).get();
+  await s.set("x", 1);
+  s.modified = false;
+  s.accessed = false;
+  assert.deepEqual(await s.items(), [["x", 1]]);
+  s.clear();
+  assert.deepEqual(await s.items(), []);
+  assert.equal(s.accessed, true);
+  assert.equal(s.modified, true);
+});
+
+test("test_save", async (ctx) => {
+  const s = repo(ctx).get();
+  await s.save();
+  assert.ok(s.sessionKey);
+  assert.equal(await s.exists(s.sessionKey!), true);
+  assert.ok(await ctx.table.getRow(s.sessionKey!), "the row is in the table");
+});
+
+test("test_delete", async (ctx) => {
+  const s = repo(ctx).get();
+  await s.save();
+  await s.deleteSession(s.sessionKey);
+  assert.equal(await s.exists(s.sessionKey!), false);
+  assert.equal(await ctx.table.getRow(s.sessionKey!), null);
+});
+
+test("test_flush", async (ctx) => {
+  const s = repo(ctx).get();
+  await s.set("foo", "bar");
+  await s.save();
+  const prevKey = s.sessionKey!;
+  await s.flush();
+  assert.equal(await s.exists(prevKey), false);
+  assert.notEqual(s.sessionKey, prevKey);
+  assert.equal(s.sessionKey, null);
+  assert.equal(s.modified, true);
+  assert.equal(s.accessed, true);
+  assert.equal(await ctx.table.getRow(prevKey), null);
+});
+
+test("test_cycle", async (ctx) => {
+  const s = repo(ctx).get();
+  await s.set("a", "c");
+  await s.set("b", "d");
+  await s.save();
+  const prevKey = s.sessionKey!;
+  const prevData = await s.items();
+  await s.cycleKey();
+  assert.equal(await s.exists(prevKey), false);
+  assert.notEqual(s.sessionKey, prevKey);
+  assert.deepEqual(await s.items(), prevData);
+  assert.ok(await ctx.table.getRow(s.sessionKey!), "the new key is stored");
+});
+
+test("test_cycle_with_no_session_cache", async (ctx) => {
+  const r = repo(ctx);
+  const s = r.get();
+  await s.set("a", "c");
+  await s.set("b", "d");
+  await s.save();
+  const prevData = await s.items();
+  const fresh = r.get(s.sessionKey);
+  assert.equal(fresh.loaded, false);
+  await fresh.cycleKey();
+  assert.deepEqual(await fresh.items(), prevData);
+});
+
+test("test_save_doesnt_clear_data", async (ctx) => {
+  const s = repo(ctx).get();
+  await s.set("a", "b");
+  await s.save();
+  assert.equal(await s.get("a"), "b");
+});
+
+test("test_invalid_key", async (ctx) => {
+  const r = repo(ctx);
+  const s = r.get("1");
+  await s.save();
+  assert.notEqual(s.sessionKey, "1");
+  assert.equal(await s.get("cat"), undefined);
+  await s.deleteSession();
+  // A valid-length key that does not exist is not adopted either.
+  const t = r.get("1234567890abcdef");
+  await t.set("x", 1);
+  await t.save().catch(() => undefined);
+  assert.notEqual(t.sessionKey, "1234567890abcdef");
+  assert.equal(await ctx.table.getRow("1234567890abcdef"), null);
+});
+
+test("test_session_key_empty_string_invalid", async (ctx) => {
+  assert.equal(repo(ctx).get("").sessionKey, null);
+});
+
+test("test_session_key_too_short_invalid", async (ctx) => {
+  assert.equal(repo(ctx).get("1234567").sessionKey, null);
+});
+
+test("test_session_key_valid_string_saved", async (ctx) => {
+  assert.equal(repo(ctx).get("12345678").sessionKey, "12345678");
+});
+
+test("test_session_key_is_read_only", async (ctx) => {
+  const s = repo(ctx).get();
+  assert.throws(() => {
+    (s as unknown as { sessionKey: string }).sessionKey = "a";
+  }, TypeError);
+});
+
+test("test_default_expiry", async (ctx) => {
+  const s = repo(ctx).get();
+  assert.equal(await s.getExpiryAge(), COOKIE_AGE);
+  await s.setExpiry(0);
+  assert.equal(await s.getExpiryAge(), COOKIE_AGE);
+});
+
+test("test_custom_expiry_seconds", async (ctx) => {
+  const modification = new Date(Date.UTC(2024, 0, 1, 12, 0, 0));
+  const s = repo(ctx, { now: () => modification.getTime() }).get();
+  await s.setExpiry(10);
+  assert.equal((await s.getExpiryDate({ modification })).getTime(), modification.getTime() + 10_000);
+  assert.equal(await s.getExpiryAge({ modification }), 10);
+});
+
+test("test_custom_expiry_timedelta", async (ctx) => {
+  const modification = new Date(Date.UTC(2024, 0, 1, 12, 0, 0));
+  const s = repo(ctx, { now: () => modification.getTime() }).get();
+  await s.setExpiry({ seconds: 10 });
+  assert.equal((await s.getExpiryDate({ modification })).getTime(), modification.getTime() + 10_000);
+  assert.equal(await s.getExpiryAge({ modification }), 10);
+});
+
+test("test_custom_expiry_datetime", async (ctx) => {
+  const modification = new Date(Date.UTC(2024, 0, 1, 12, 0, 0));
+  const s = repo(ctx, { now: () => modification.getTime() }).get();
+  await s.setExpiry(new Date(modification.getTime() + 10_000));
+  assert.equal((await s.getExpiryDate({ modification })).getTime(), modification.getTime() + 10_000);
+  assert.equal(await s.getExpiryAge({ modification }), 10);
+});
+
+test("test_custom_expiry_reset", async (ctx) => {
+  const s = repo(ctx).get();
+  await s.setExpiry(null);
+  await s.setExpiry(10);
+  await s.setExpiry(null);
+  assert.equal(await s.getExpiryAge(), COOKIE_AGE);
+});
+
+test("test_get_expire_at_browser_close", async (ctx) => {
+  const off = repo(ctx, { expireAtBrowserClose: false }).get();
+  await off.setExpiry(10);
+  assert.equal(await off.getExpireAtBrowserClose(), false);
+  await off.setExpiry(0);
+  assert.equal(await off.getExpireAtBrowserClose(), true);
+  await off.setExpiry(null);
+  assert.equal(await off.getExpireAtBrowserClose(), false);
+  const on = repo(ctx, { expireAtBrowserClose: true }).get();
+  await on.setExpiry(10);
+  assert.equal(await on.getExpireAtBrowserClose(), false);
+  await on.setExpiry(0);
+  assert.equal(await on.getExpireAtBrowserClose(), true);
+  await on.setExpiry(null);
+  assert.equal(await on.getExpireAtBrowserClose(), true);
+});
+
+test("test_decode", async (ctx) => {
+  const r = repo(ctx);
+  const data = { "a test key": "a test value" } as Record<string, unknown>;
+  assert.deepEqual(r.codec.decode(r.codec.encode(data)), data);
+});
+
+test("test_decode_failure_logged_to_security", async (ctx) => {
+  const logger = collectingLogger();
+  const r = repo(ctx, { logger });
+  for (const bad of [Buffer.from("flaskdj:alkdjf").toString("base64"), "bad:encoded:value"]) {
+    assert.deepEqual(r.codec.decode(bad), {});
+  }
+  assert.deepEqual(logger.messages, ["Session data corrupted", "Session data corrupted"]);
+});
+
+test("test_decode_serializer_exception", async (ctx) => {
+  const r = repo(ctx);
+  // Correctly signed with the session salt, but neither base64 JSON nor an object.
+  const signed = new SessionCodec({ secretKey: SECRET, logger: collectingLogger() });
+  const bad = (signed as unknown as { signer: { sign(v: string): string } }).signer.sign("bad");
+  assert.deepEqual(r.codec.decode(bad), {});
+});
+
+test("test_actual_expiry", async (ctx) => {
+  const r = repo(ctx);
+  const s = r.get();
+  await s.set("foo", "bar");
+  await s.setExpiry(-10);
+  await s.save();
+  const fresh = r.get(s.sessionKey);
+  assert.equal(await fresh.has("foo"), false);
+});
+
+test("test_session_load_does_not_create_record", async (ctx) => {
+  const r = repo(ctx);
+  const before = await ctx.table.count();
+  const s = r.get("someunknownkey");
+  await s.load();
+  assert.equal(s.sessionKey, null);
+  assert.equal(await s.exists("someunknownkey"), false);
+  assert.equal(await ctx.table.count(), before);
+  await s.save();
+  assert.notEqual(s.sessionKey, "someunknownkey");
+  assert.equal(await ctx.table.getRow("someunknownkey"), null);
+});
+
+test("test_session_save_does_not_resurrect_session_logged_out_in_other_context", async (ctx) => {
+  const r = repo(ctx);
+  const s1 = r.get();
+  await s1.set("test_data", "value1");
+  await s1.save({ mustCreate: true });
+  const s2 = r.get(s1.sessionKey);
+  await s2.deleteSession();
+  await s1.set("test_data", "value2");
+  await rejects(s1.save(), (e) => e instanceof UpdateError, "save of a deleted session");
+  assert.equal(await ctx.table.getRow(s1.sessionKey!), null, "the row was not resurrected");
+  const fresh = r.get(s1.sessionKey);
+  assert.deepEqual(await fresh.toObject(), {});
+});
+
+// DatabaseSessionTests
+
+test("test_session_str (the row is stored under the session key)", async (ctx) => {
+  const s = repo(ctx).get();
+  await s.set("x", 1);
+  await s.save();
+  assert.ok(await ctx.table.getRow(s.sessionKey!));
+});
+
+test("test_session_get_decoded", async (ctx) => {
+  const r = repo(ctx);
+  const s = r.get();
+  await s.set("x", 1);
+  await s.save();
+  const row = await ctx.table.getRow(s.sessionKey!);
+  assert.deepEqual(r.codec.decode(row!.sessionData), { x: 1 });
+});
+
+test("test_sessionmanager_save", async (ctx) => {
+  const r = repo(ctx);
+  const s = r.get();
+  await s.set("y", 1);
+  await s.save();
+  const stored = await ctx.table.getRow(s.sessionKey!);
+  // Session.objects.save(key, {"y": 2}, expire_date): rewritten behind the repository's back.
+  await ctx.table.delete(s.sessionKey!);
+  await ctx.table.insert({ sessionKey: s.sessionKey!, sessionData: r.codec.encode({ y: 2 }), expireDate: stored!.expireDate });
+  const fresh = r.get(s.sessionKey);
+  assert.equal(await fresh.get("y"), 2);
+});
+
+test("test_clearsessions_command", async (ctx) => {
+  const r = repo(ctx);
+  await ctx.table.truncate();
+  const live = r.get();
+  await live.set("foo", "bar");
+  await live.setExpiry(3600);
+  await live.save();
+  const dead = r.get();
+  await dead.set("foo", "bar");
+  await dead.setExpiry(-3600);
+  await dead.save();
+  assert.equal(await ctx.table.count(), 2);
+  assert.equal(await r.clearExpired(), 1);
+  assert.equal(await ctx.table.count(), 1);
+  assert.ok(await ctx.table.getRow(live.sessionKey!));
+});
+
+test("custom get_session_cookie_age() = 86400 drives test_default_expiry", async (ctx) => {
+  const s = repo(ctx, { cookieAge: 86400 }).get();
+  assert.equal(await s.getExpiryAge(), 86400);
+  await s.setExpiry(0);
+  assert.equal(await s.getExpiryAge(), 86400);
+});
+
+test("custom get_session_cookie_age() = 86400 drives test_custom_expiry_reset", async (ctx) => {
+  const s = repo(ctx, { cookieAge: 86400 }).get();
+  await s.setExpiry(null);
+  await s.setExpiry(10);
+  await s.setExpiry(null);
+  assert.equal(await s.getExpiryAge(), 86400);
+});
+
+test("test_test_cookie", async (ctx) => {
+  const s = repo(ctx).get();
+  await s.setTestCookie();
+  assert.equal(await s.testCookieWorked(), true);
+  await s.deleteTestCookie();
+  assert.equal(await s.has("testcookie"), false);
+});
+
+test("test_is_empty", async (ctx) => {
+  const s = repo(ctx).get();
+  assert.equal(s.isEmpty(), true);
+});
+
+// --- ours: what Django leaves implicit ----------------------------------------------------
+
+test("extra: expire_date is stored as now + cookie age, exactly", async (ctx) => {
+  const now = Date.UTC(2030, 5, 1, 10, 20, 30, 456);
+  const s = repo(ctx, { now: () => now }).get();
+  await s.set("x", 1);
+  await s.save();
+  const row = await ctx.table.getRow(s.sessionKey!);
+  assert.equal(row!.expireDate.getTime(), now + COOKIE_AGE * 1000);
+});
+
+test("extra: a session Django saved is read back intact, and an update slides expire_date", async (ctx) => {
+  let now = Date.UTC(2030, 0, 1, 0, 0, 0);
+  const r = repo(ctx, { now: () => now });
+  const key = "djangowrotethis0123456789abcdefg";
+  const data = { _auth_user_id: "42", _auth_user_backend: "django.contrib.auth.backends.ModelBackend", nested: { list: [1, 2.5, "é"] } };
+  await ctx.table.insert({ sessionKey: key, sessionData: r.codec.encode(data), expireDate: new Date(now + 1000_000) });
+  const s = r.get(key);
+  assert.deepEqual(await s.toObject(), data);
+  now += 60_000;
+  await s.set("counter", 1);
+  await s.save();
+  const row = await ctx.table.getRow(key);
+  assert.deepEqual(r.codec.decode(row!.sessionData), { ...data, counter: 1 });
+  assert.equal(row!.expireDate.getTime(), now + COOKIE_AGE * 1000);
+});
+
+test("extra: nothing is read until the data is touched", async (ctx) => {
+  const r = repo(ctx);
+  const s = r.get("doesnotmatter0123456789abcdefghi");
+  assert.equal(s.loaded, false);
+  assert.equal(s.sessionKey, "doesnotmatter0123456789abcdefghi");
+  assert.equal(s.isEmpty(), false);
+  await s.get("x");
+  assert.equal(s.loaded, true);
+  assert.equal(s.sessionKey, null, "an unknown key is dropped on load");
+});
+
+test("extra: an unmodified session is not written by the middleware's rule, and save() of a loaded one rewrites the same data", async (ctx) => {
+  const r = repo(ctx);
+  const s = r.get();
+  await s.set("a", 1);
+  await s.save();
+  const fresh = r.get(s.sessionKey);
+  assert.equal(await fresh.get("a"), 1);
+  assert.equal(fresh.modified, false);
+});
+
+test("extra: create retries with a fresh key on a primary-key collision and never overwrites", async (ctx) => {
+  const taken = "collision0123456789abcdefghijklm";
+  const free = "fresh0123456789abcdefghijklmnopq";
+  const r0 = repo(ctx);
+  await ctx.table.insert({ sessionKey: taken, sessionData: r0.codec.encode({ owner: "first" }), expireDate: new Date(Date.now() + 60_000) });
+  const keys = [taken, taken, free];
+  const r = repo(ctx, { generateKey: () => keys.shift() ?? "unexpected-extra-key-000000000000" });
+  const s = r.get();
+  await s.set("owner", "second");
+  await s.save();
+  assert.equal(s.sessionKey, free);
+  assert.deepEqual(r.codec.decode((await ctx.table.getRow(taken))!.sessionData), { owner: "first" });
+  assert.deepEqual(r.codec.decode((await ctx.table.getRow(free))!.sessionData), { owner: "second" });
+});
+
+test("extra: save({ mustCreate }) on an existing key raises CreateError", async (ctx) => {
+  const r = repo(ctx);
+  const s = r.get();
+  await s.set("a", 1);
+  await s.save();
+  const twin = r.get(s.sessionKey);
+  await twin.set("a", 2);
+  await rejects(twin.save({ mustCreate: true }), (e) => e instanceof CreateError, "insert over an existing key");
+  assert.deepEqual(r.codec.decode((await ctx.table.getRow(s.sessionKey!))!.sessionData), { a: 1 });
+});
+
+test("extra: a corrupt row reads as an empty session (logged) and saving replaces it", async (ctx) => {
+  const logger = collectingLogger();
+  const r = repo(ctx, { logger });
+  const key = "corruptrow0123456789abcdefghijkl";
+  await ctx.table.insert({ sessionKey: key, sessionData: "this is not a session", expireDate: new Date(Date.now() + 60_000) });
+  const s = r.get(key);
+  assert.deepEqual(await s.toObject(), {});
+  assert.equal(s.sessionKey, key, "the row exists, so the key is kept");
+  assert.deepEqual(logger.messages, ["Session data corrupted"]);
+  await s.set("fresh", true);
+  await s.save();
+  assert.deepEqual(r.codec.decode((await ctx.table.getRow(key))!.sessionData), { fresh: true });
+});
+
+test("extra: overlong keys and odd characters find nothing and never reach a row", async (ctx) => {
+  const r = repo(ctx);
+  for (const key of ["k".repeat(41), "x".repeat(1240), "bad\u0000key0123", "ключ-сессии-123", "'; DROP TABLE django_session; --"]) {
+    const s = r.get(key);
+    assert.deepEqual(await s.toObject(), {});
+    assert.equal(s.sessionKey, null);
+    assert.equal(await r.exists(key), false);
+  }
+  assert.ok((await ctx.table.count()) >= 0, "the table is still there");
+});
+
+test("extra: setExpiry(Date) is stored as Django 4.1+ does (ISO, +00:00) and as int seconds for 3.2", async (ctx) => {
+  const now = Date.UTC(2030, 0, 1, 0, 0, 0);
+  const modern = repo(ctx, { now: () => now }).get();
+  await modern.setExpiry(new Date(now + 3_600_250));
+  assert.equal(await modern.get("_session_expiry"), "2030-01-01T01:00:00.250000+00:00");
+  const legacy = repo(ctx, { now: () => now, oldestDjangoVersion: "3.2" }).get();
+  await legacy.setExpiry(new Date(now + 3_600_000));
+  assert.equal(await legacy.get("_session_expiry"), 3600);
+  await legacy.save();
+  const row = await ctx.table.getRow(legacy.sessionKey!);
+  assert.equal(row!.expireDate.getTime(), now + 3_600_000);
+});
+
+test("extra: clearExpired works in bounded batches and reports progress", async (ctx) => {
+  const r = repo(ctx);
+  await ctx.table.truncate();
+  const past = new Date(Date.now() - 60_000);
+  for (let i = 0; i < 25; i++) {
+    await ctx.table.insert({ sessionKey: `expired${String(i).padStart(25, "0")}`, sessionData: r.codec.encode({}), expireDate: past });
+  }
+  await ctx.table.insert({ sessionKey: "stillalive0123456789abcdefghijkl", sessionData: r.codec.encode({}), expireDate: new Date(Date.now() + 60_000) });
+  const progress: number[] = [];
+  assert.equal(await r.clearExpired({ batchSize: 10, onProgress: (n) => progress.push(n) }), 25);
+  assert.deepEqual(progress, [10, 20, 25]);
+  assert.equal(await ctx.table.count(), 1);
+});
+
+test("extra: a key set by one session is invisible to a session loaded before the save", async (ctx) => {
+  const r = repo(ctx);
+  const s = r.get();
+  await s.set("a", 1);
+  await s.save();
+  const early = r.get(s.sessionKey);
+  await early.load();
+  await s.set("b", 2);
+  await s.save();
+  assert.deepEqual(await early.toObject(), { a: 1 });
+});
+
+/** Every case, in order: Django's `SessionTestsMixin` and database tests, then ours. */
+export const conformanceCases: readonly ConformanceCase[] = cases;
+
+/** The minimal runner surface the suite needs (Jest, Vitest, Mocha and node:test all fit). */
+export interface ConformanceRunner {
+  describe(name: string, body: () => void): void;
+  test(name: string, body: () => Promise<void>): void;
+}
+
+/**
+ * Registers the whole suite with your runner: `defineConformanceSuite("prisma/postgres",
+ * { describe, test }, () => context)`. `context` is called before each case (truncate there if
+ * you like; cases do not depend on an empty table unless they empty it themselves).
+ */
+export function defineConformanceSuite(name: string, runner: ConformanceRunner, context: () => ConformanceContext | Promise<ConformanceContext>): void {
+  runner.describe(name, () => {
+    for (const c of conformanceCases) {
+      runner.test(c.name, async () => c.run(await context()));
+    }
+  });
+}
