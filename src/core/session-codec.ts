@@ -3,7 +3,7 @@ import { constantTimeEqual, deriveKey, type Secret } from "./crypto";
 import { ImproperlyConfigured } from "./errors";
 import { consoleLogger, type SessionLogger } from "./logger";
 import { pyJsonDumps, pyJsonLoads } from "./python-json";
-import { DEFAULT_MAX_DECODED_SIZE, signObject, type UnsignFailureReason, verifyObject } from "./signing";
+import { type CompressionOptions, DEFAULT_MAX_DECODED_SIZE, signObject, type UnsignFailureReason, verifyObject } from "./signing";
 import { TimestampSigner } from "./signer";
 
 /** A decoded session: what Django's `SessionBase._session` holds. */
@@ -15,6 +15,12 @@ export const DEFAULT_KEY_SALT = "django.contrib.sessions.SessionStore";
 export const SIGNED_COOKIES_SALT = "django.contrib.sessions.backends.signed_cookies";
 /** Django's `SESSION_COOKIE_AGE`. */
 export const DEFAULT_COOKIE_AGE = 1209600;
+
+/**
+ * Below this JSON size a `session_data` value is stored uncompressed: Django reads it the same,
+ * and deflate would cost more than the rest of the encode (see bench/codec.js).
+ */
+export const SESSION_COMPRESS_MIN_SIZE = 1024;
 
 /** Why a session string decoded as `{}`. */
 export type DecodeFailureReason =
@@ -50,6 +56,11 @@ export interface CodecOptions {
   logger?: SessionLogger;
   /** Clock in epoch milliseconds. @default Date.now */
   now?: () => number;
+  /**
+   * When to compress (see `CompressionOptions`). `{ minSize: 0, exact: true }` writes exactly
+   * the bytes Django writes. @default SessionCodec: { minSize: 1024 }; SignedCookieCodec: { minSize: 0 }
+   */
+  compression?: CompressionOptions;
 }
 
 /** Options of `SessionCodec`. */
@@ -90,8 +101,9 @@ abstract class SignedSessionCodec {
   protected readonly signer: TimestampSigner;
   protected readonly maxSize: number;
   protected readonly logger: SessionLogger;
+  protected readonly compression: CompressionOptions;
 
-  protected constructor(options: CodecOptions, salt: string, acceptSha1: boolean) {
+  protected constructor(options: CodecOptions, salt: string, acceptSha1: boolean, defaultMinSize: number) {
     checkSecret(options.secretKey, "secretKey");
     if (options.secretKeyFallbacks !== undefined && !Array.isArray(options.secretKeyFallbacks)) {
       throw new ImproperlyConfigured("secretKeyFallbacks must be an array of old secret keys (Django's SECRET_KEY_FALLBACKS).");
@@ -102,6 +114,11 @@ abstract class SignedSessionCodec {
       throw new ImproperlyConfigured(`maxSize must be a whole number of bytes, at least 1024 (got ${String(options.maxSize)}).`);
     }
     this.maxSize = maxSize;
+    const compression = { minSize: defaultMinSize, ...options.compression };
+    if (!Number.isSafeInteger(compression.minSize) || compression.minSize < 0) {
+      throw new ImproperlyConfigured(`compression.minSize must be a whole number of bytes, 0 or more (got ${String(options.compression?.minSize)}).`);
+    }
+    this.compression = compression;
     this.logger = options.logger ?? consoleLogger;
     this.signer = new TimestampSigner({
       key: options.secretKey,
@@ -154,7 +171,7 @@ export class SessionCodec extends SignedSessionCodec {
     if (typeof keySalt !== "string" || keySalt.length === 0) {
       throw new ImproperlyConfigured('keySalt must be a non-empty string, normally "django.contrib.sessions.SessionStore".');
     }
-    super(options, keySalt, legacy !== "refuse");
+    super(options, keySalt, legacy !== "refuse", SESSION_COMPRESS_MIN_SIZE);
     this.keySalt = keySalt;
     this.legacy = legacy;
     // Pre-3.1 Django salted with "django.contrib.sessions" + type(self).__name__ (no dot, and
@@ -166,7 +183,7 @@ export class SessionCodec extends SignedSessionCodec {
   /** `SessionBase.encode(session_dict)`: `signing.dumps(..., compress=True, salt=key_salt)`. */
   encode(data: SessionData): string {
     if (this.legacy === "write") return this.encodeLegacy(data);
-    return signObject(this.signer, data, { compress: true });
+    return signObject(this.signer, data, { compress: this.compression });
   }
 
   /** `SessionBase.decode(session_data)`: the data, or `{}` on any failure (reported, never thrown). */
@@ -232,7 +249,8 @@ export class SignedCookieCodec extends SignedSessionCodec {
   readonly cookieAge: number;
 
   constructor(options: SignedCookieCodecOptions) {
-    super(options, options.salt ?? SIGNED_COOKIES_SALT, false);
+    // Cookies are size-bound (4 KB in browsers), so they always get Django's rule.
+    super(options, options.salt ?? SIGNED_COOKIES_SALT, false, 0);
     const cookieAge = options.cookieAge ?? DEFAULT_COOKIE_AGE;
     if (typeof cookieAge !== "number" || !Number.isFinite(cookieAge)) {
       throw new ImproperlyConfigured(`cookieAge must be a number of seconds, like SESSION_COOKIE_AGE (got ${String(options.cookieAge)}).`);
@@ -242,7 +260,7 @@ export class SignedCookieCodec extends SignedSessionCodec {
 
   /** `signing.dumps(session, compress=True, salt=...)` with the current time. */
   encode(data: SessionData): string {
-    return signObject(this.signer, data, { compress: true });
+    return signObject(this.signer, data, { compress: this.compression });
   }
 
   /** The session, or `{}` for a bad, expired or oversized cookie (reported, never thrown). */

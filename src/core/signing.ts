@@ -1,5 +1,5 @@
 import { deflate } from "pako";
-import { inflateSync } from "node:zlib";
+import { deflateSync, inflateSync } from "node:zlib";
 import { b64Decode, b64Encode } from "./base64";
 import type { Secret } from "./crypto";
 import { BadSignature } from "./errors";
@@ -23,17 +23,32 @@ export type UnsignResult =
   | { ok: false; reason: UnsignFailureReason; error: Error };
 
 /**
+ * When to zlib-compress a payload. Django tries on every call and keeps the result when it is at
+ * least 2 bytes shorter. That rule is kept for payloads of `minSize` bytes or more; below it we
+ * write uncompressed JSON, which Django reads just as well: a deflate call costs more than all
+ * the rest of an encode, to save a few dozen bytes of a small row.
+ */
+export interface CompressionOptions {
+  /** Smallest JSON size (bytes) for which compression is tried. 0 = Django's exact rule. */
+  minSize?: number;
+  /**
+   * `true`: use pako, whose output is byte-identical to CPython's zlib (golden tests, vectors).
+   * `false`: node:zlib, several times faster; a different but equally valid stream.
+   * @default false
+   */
+  exact?: boolean;
+}
+
+/**
  * Serialize like `JSONSerializer.dumps` and frame like `Signer.sign_object`: zlib-compress only
  * when the result is at least 2 bytes shorter, then base64url, with a leading `.` if compressed.
- *
- * pako is used rather than node:zlib because it writes the very bytes CPython's zlib writes
- * (so compressed vectors compare byte for byte) and because it is cheaper than a native call for
- * the few hundred bytes a session usually holds.
+ * `compress: true` applies Django's rule to every payload; an object applies `CompressionOptions`.
  */
-export function encodePayload(obj: unknown, compress: boolean): string {
+export function encodePayload(obj: unknown, compress: boolean | CompressionOptions): string {
   const data = Buffer.from(pyJsonDumps(obj), "latin1");
-  if (compress) {
-    const compressed = deflate(data);
+  const options = compress === true ? { minSize: 0 } : compress === false ? null : compress;
+  if (options !== null && data.length >= (options.minSize ?? 0)) {
+    const compressed = options.exact ? deflate(data) : deflateSync(data);
     if (compressed.length < data.length - 1) return `.${b64Encode(compressed)}`;
   }
   return b64Encode(data);
@@ -85,7 +100,7 @@ function bytesToText(bytes: Buffer): string {
 }
 
 /** `TimestampSigner.sign_object`. */
-export function signObject(signer: TimestampSigner, obj: unknown, options: { compress?: boolean } = {}): string {
+export function signObject(signer: TimestampSigner, obj: unknown, options: { compress?: boolean | CompressionOptions } = {}): string {
   return signer.sign(encodePayload(obj, options.compress ?? false));
 }
 
