@@ -16,22 +16,26 @@ export function b62Encode(value: number | bigint): string {
 }
 
 /**
- * `django.core.signing.b62_decode`. Throws `SyntaxError` on a character outside the alphabet
- * (Python raises `ValueError` there too). Returns a number; timestamps fit easily.
+ * `django.core.signing.b62_decode`. Throws `SyntaxError` on an empty value or a character outside
+ * the alphabet (Python raises `ValueError`/`IndexError` there), and `RangeError` past
+ * `Number.MAX_SAFE_INTEGER`, where Python would return an exact big int and a `number` could not.
+ * Timestamps are far below that.
  */
 export function b62Decode(text: string): number {
   let s = text;
   let sign = 1;
-  if (s.startsWith("-")) {
+  if (typeof s === "string" && s.startsWith("-")) {
     sign = -1;
     s = s.slice(1);
   }
-  if (s.length === 0 || s.length > 11) throw new SyntaxError("invalid base62 value");
+  if (typeof s !== "string" || s.length === 0) throw new SyntaxError("invalid base62 value");
   let n = 0;
   for (const c of s) {
     const d = DIGIT.get(c);
     if (d === undefined) throw new SyntaxError("invalid base62 value");
     n = n * 62 + d;
+    if (n > Number.MAX_SAFE_INTEGER) throw new RangeError("base62 value is too large for a number");
   }
-  return sign * n;
+  // `-0` is 0 in Python, and must not become JavaScript's -0.
+  return n === 0 ? 0 : sign * n;
 }

@@ -1,18 +1,64 @@
-import { createHash, createHmac, getHashes, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { InvalidAlgorithm } from "./errors";
 
 /** A secret as Django accepts it: `str` (UTF-8 encoded) or `bytes`. */
 export type Secret = string | Uint8Array;
 
-const HASHES = new Set(getHashes());
+// Django looks the name up with `getattr(hashlib, algorithm)`, so only hashlib's attribute names
+// are valid (`sha3_256`, not OpenSSL's `sha3-256` or `RSA-SHA256`). The values are node:crypto's
+// names for the same functions; `blake2b`/`blake2s` are their default (full-length) digests.
+// shake_* are left out: Python's hmac cannot use them either (TypeError).
+const HASHLIB_TO_NODE: Readonly<Record<string, string>> = Object.freeze({
+  md5: "md5",
+  sha1: "sha1",
+  sha224: "sha224",
+  sha256: "sha256",
+  sha384: "sha384",
+  sha512: "sha512",
+  sha3_224: "sha3-224",
+  sha3_256: "sha3-256",
+  sha3_384: "sha3-384",
+  sha3_512: "sha3-512",
+  blake2b: "blake2b512",
+  blake2s: "blake2s256",
+});
 
-/** Throws Django's `InvalidAlgorithm` for a name node:crypto (standing in for hashlib) does not know. */
-export function assertAlgorithm(algorithm: string): void {
-  if (!HASHES.has(algorithm)) throw new InvalidAlgorithm(algorithm);
+/**
+ * node:crypto's name for a hashlib algorithm name; throws Django's `InvalidAlgorithm` for a name
+ * `hashlib` has no hash function under.
+ */
+export function nodeHashName(algorithm: string): string {
+  if (typeof algorithm === "string" && Object.prototype.hasOwnProperty.call(HASHLIB_TO_NODE, algorithm)) {
+    return HASHLIB_TO_NODE[algorithm];
+  }
+  throw new InvalidAlgorithm(String(algorithm));
 }
 
+/** Throws Django's `InvalidAlgorithm` for a name `getattr(hashlib, name)` would not find. */
+export function assertAlgorithm(algorithm: string): void {
+  nodeHashName(algorithm);
+}
+
+// A lone UTF-16 surrogate: Python's `str.encode("utf-8")` refuses it (UnicodeEncodeError), where
+// Buffer.from would silently write U+FFFD — so two different strings would share one signature.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** True when `text` has no lone surrogate, i.e. Python could UTF-8 encode it. */
+export function isWellFormed(text: string): boolean {
+  return !LONE_SURROGATE.test(text);
+}
+
+/**
+ * `force_bytes(value)`: a string as UTF-8, bytes as they are. Throws `TypeError` for anything
+ * else, and for a string with a lone surrogate (Python raises `UnicodeEncodeError` there).
+ */
 export function toBytes(value: Secret): Buffer {
-  return typeof value === "string" ? Buffer.from(value, "utf8") : Buffer.from(value);
+  if (typeof value === "string") {
+    if (!isWellFormed(value)) throw new TypeError("A string with a lone UTF-16 surrogate cannot be encoded as UTF-8.");
+    return Buffer.from(value, "utf8");
+  }
+  if (value instanceof Uint8Array) return Buffer.from(value);
+  throw new TypeError(`Expected a string or a Uint8Array, got ${value === null ? "null" : typeof value}.`);
 }
 
 /**
@@ -20,8 +66,7 @@ export function toBytes(value: Secret): Buffer {
  * Split out so signers can derive once per key instead of once per call as Django does.
  */
 export function deriveKey(keySalt: Secret, secret: Secret, algorithm: string): Buffer {
-  assertAlgorithm(algorithm);
-  return createHash(algorithm).update(toBytes(keySalt)).update(toBytes(secret)).digest();
+  return createHash(nodeHashName(algorithm)).update(toBytes(keySalt)).update(toBytes(secret)).digest();
 }
 
 /**
@@ -29,13 +74,15 @@ export function deriveKey(keySalt: Secret, secret: Secret, algorithm: string): B
  * algorithm is sha1; callers here always pass one explicitly.
  */
 export function saltedHmac(keySalt: Secret, value: Secret, secret: Secret, algorithm = "sha1"): Buffer {
-  return createHmac(algorithm, deriveKey(keySalt, secret, algorithm)).update(toBytes(value)).digest();
+  return createHmac(nodeHashName(algorithm), deriveKey(keySalt, secret, algorithm)).update(toBytes(value)).digest();
 }
 
-/** `django.utils.crypto.constant_time_compare` on two ASCII strings. */
+/** `django.utils.crypto.constant_time_compare` on two strings. */
 export function constantTimeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a, "utf8");
-  const y = Buffer.from(b, "utf8");
+  // UTF-16 code units, not UTF-8: UTF-8 would map every lone surrogate to the same U+FFFD bytes
+  // and call different strings equal.
+  const x = Buffer.from(a, "utf16le");
+  const y = Buffer.from(b, "utf16le");
   // Compare against itself on a length mismatch so the time taken does not depend on where
   // the strings differ; only the (public) length leaks, as in Django.
   if (x.length !== y.length) {

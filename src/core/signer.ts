@@ -1,7 +1,7 @@
 import { b62Decode, b62Encode } from "./base62";
 import { b64Encode } from "./base64";
-import { assertAlgorithm, constantTimeEqual, deriveKey, type Secret, toBytes } from "./crypto";
-import { BadSignature, SignatureExpired } from "./errors";
+import { constantTimeEqual, deriveKey, isWellFormed, nodeHashName, type Secret, toBytes } from "./crypto";
+import { BadSignature, ImproperlyConfigured, SignatureExpired } from "./errors";
 import { createHmac } from "node:crypto";
 
 /** Options of `django.core.signing.Signer`, keyword for keyword. */
@@ -10,7 +10,10 @@ export interface SignerOptions {
   key: Secret;
   /** `fallback_keys` (Django 4.1+): old secrets that still verify; signing always uses `key`. @default [] */
   fallbackKeys?: readonly Secret[];
-  /** `sep`. Must not consist only of `A-z0-9-_=` (Django's check, including its `[\]^_\`` quirk). @default ":" */
+  /**
+   * `sep`. Must not consist only of `A-z0-9-_=` (Django's check, including its `[\]^_\`` quirk and
+   * Python's `$`, which also matches before a final newline). @default ":"
+   */
   sep?: string;
   /** `salt`. @default "django.core.signing.Signer" (TimestampSigner: "django.core.signing.TimestampSigner") */
   salt?: string;
@@ -36,8 +39,9 @@ export type VerifyResult =
     }
   | { valid: false; error: BadSignature };
 
-// `[A-z0-9-_=]` in Python's re is a range from `A` to `z`, so it also covers `[\]^_\``.
-const UNSAFE_SEP = /^[A-z0-9\-_=]*$/;
+// `[A-z0-9-_=]` in Python's re is a range from `A` to `z`, so it also covers `[\]^_\``; and
+// Python's `$` also matches just before a trailing newline, so `"\n"` and `"abc\n"` are unsafe too.
+const UNSAFE_SEP = /^[A-z0-9\-_=]*\n?$/;
 
 interface DerivedKey {
   readonly algorithm: string;
@@ -55,22 +59,29 @@ export class Signer {
 
   constructor(options: SignerOptions) {
     const sep = options.sep ?? ":";
-    if (UNSAFE_SEP.test(sep)) {
-      throw new TypeError(`Unsafe Signer separator: ${pyRepr(sep)} (cannot be empty or consist of only A-z0-9-_=)`);
+    if (typeof sep !== "string" || UNSAFE_SEP.test(sep)) {
+      // Django raises ValueError with this message; ours is a configuration error with a code.
+      throw new ImproperlyConfigured(`Unsafe Signer separator: ${pyRepr(String(sep))} (cannot be empty or consist of only A-z0-9-_=)`);
     }
-    if (options.key === undefined || options.key === null) {
-      throw new TypeError("Signer needs a key: pass your Django SECRET_KEY as `key`.");
+    // Django falls back to settings.SECRET_KEY for a missing or empty key, and refuses an empty
+    // SECRET_KEY; we have no settings, so both are configuration mistakes.
+    checkKey(options.key, "key");
+    const fallbackKeys = options.fallbackKeys ?? [];
+    if (!Array.isArray(fallbackKeys)) {
+      throw new ImproperlyConfigured("Signer fallbackKeys must be an array of old secret keys (Django's SECRET_KEY_FALLBACKS), or omitted.");
     }
+    // An empty fallback would make the HMAC key H(salt) alone, which anyone can compute.
+    fallbackKeys.forEach((k, i) => checkKey(k, `fallbackKeys[${i}]`));
     this.sep = sep;
     this.salt = options.salt ?? this.defaultSalt();
+    if (typeof this.salt !== "string") throw new ImproperlyConfigured("Signer salt must be a string.");
     this.algorithm = options.algorithm ?? "sha256";
-    assertAlgorithm(this.algorithm);
     const keySalt = `${this.salt}signer`;
     const derive = (secret: Secret, algorithm: string): DerivedKey => ({
-      algorithm,
+      algorithm: nodeHashName(algorithm),
       key: deriveKey(keySalt, secret, algorithm),
     });
-    this.verifyKeys = [options.key, ...(options.fallbackKeys ?? [])].map((k) => derive(k, this.algorithm));
+    this.verifyKeys = [options.key, ...fallbackKeys].map((k) => derive(k, this.algorithm));
     this.signingKey = this.verifyKeys[0];
     this.sha1Key = options.acceptSha1 ? derive(options.key, "sha1") : null;
   }
@@ -84,8 +95,14 @@ export class Signer {
     return hmac(this.signingKey, value);
   }
 
-  /** `Signer.sign(value)` = `value + sep + signature(value)`. */
+  /**
+   * `Signer.sign(value)` = `value + sep + signature(value)`. Django `str()`s a non-string first;
+   * JavaScript cannot reproduce `str()` (`True`, `1.0`, dates), so a non-string is a `TypeError`.
+   */
   sign(value: string): string {
+    if (typeof value !== "string") {
+      throw new TypeError(`Signer.sign() takes a string (got ${value === null ? "null" : typeof value}); convert it first, as Django's str() would.`);
+    }
     return `${value}${this.sep}${this.signature(value)}`;
   }
 
@@ -102,6 +119,8 @@ export class Signer {
     if (at < 0) return { valid: false, error: new BadSignature(`No "${this.sep}" found in value`) };
     const value = signed.slice(0, at);
     const sig = signed.slice(at + this.sep.length);
+    // Python cannot even encode such a value (UnicodeEncodeError); it never had a valid signature.
+    if (!isWellFormed(value)) return { valid: false, error: new BadSignature(`Signature "${truncate(sig)}" does not match`) };
     for (let i = 0; i < this.verifyKeys.length; i++) {
       if (constantTimeEqual(sig, hmac(this.verifyKeys[i], value))) {
         return { valid: true, value, keyIndex: i, renew: i !== 0 };
@@ -144,6 +163,7 @@ export class TimestampSigner extends Signer {
   }
 
   override sign(value: string): string {
+    if (typeof value !== "string") return super.sign(value);
     return super.sign(`${value}${this.sep}${this.timestamp()}`);
   }
 
@@ -167,6 +187,8 @@ export class TimestampSigner extends Signer {
       return { valid: false, error: new BadSignature("Malformed timestamp") };
     }
     if (maxAge !== undefined && maxAge !== null) {
+      // NaN would make `age > maxAge` always false: a signature that never expires.
+      if (typeof maxAge !== "number" || Number.isNaN(maxAge)) throw new TypeError(`maxAge must be a number of seconds (got ${String(maxAge)}).`);
       // Django compares a float age with a strict `>`.
       const age = this.now() / 1000 - timestamp;
       if (age > maxAge) {
@@ -181,13 +203,28 @@ function hmac(derived: DerivedKey, value: string | Uint8Array): string {
   return b64Encode(createHmac(derived.algorithm, derived.key).update(toBytes(value)).digest());
 }
 
+function checkKey(key: unknown, option: string): void {
+  const ok = typeof key === "string" ? key.length > 0 : key instanceof Uint8Array && key.length > 0;
+  if (!ok) {
+    throw new ImproperlyConfigured(
+      `Signer ${option} must be a non-empty string or Uint8Array (a Django SECRET_KEY). Pass it explicitly; this library never reads settings or the environment.`,
+    );
+  }
+}
+
 function truncate(text: string): string {
   return text.length > 100 ? `${text.slice(0, 100)}…` : text;
 }
 
-/** Python's `repr()` of a short string, for Django's exact error message. */
+const REPR_ESCAPES: Record<string, string> = { "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+/** Python's `repr()` of a string (ASCII control characters escaped), for Django's exact error message. */
 function pyRepr(text: string): string {
   const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
-  const body = text.replace(/\\/g, "\\\\").replace(quote === "'" ? /'/g : /"/g, `\\${quote}`);
+  const body = text.replace(/[\\\u0000-\u001f\u007f'"]/g, (c) => {
+    if (c === quote) return `\\${c}`;
+    if (c === "'" || c === '"') return c;
+    return REPR_ESCAPES[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`;
+  });
   return `${quote}${body}${quote}`;
 }
