@@ -79,16 +79,28 @@ function numberToJson(x: number): string {
 /**
  * `json.dumps(value, separators=(",", ":"))` as Django's `JSONSerializer` runs it. Follows
  * `JSON.stringify` for what Python has no equivalent of: `toJSON()` is honoured (a `Date`
- * becomes its ISO string), `undefined`, functions and symbols are skipped in objects and become
- * `null` in arrays. Throws `TypeError` on a cycle, like both.
+ * becomes its ISO string), boxed primitives are unboxed, `undefined`, functions and symbols are
+ * skipped in objects and become `null` in arrays. Throws `TypeError` on a cycle, like both, and
+ * on nesting deeper than `MAX_JSON_DEPTH`, which `pyJsonLoads` would refuse to read back.
+ *
+ * Key order is insertion order, as in Python, except that JavaScript itself puts integer-like
+ * keys (`"1"`, `"42"`) of an object first; pass a `Map` to keep any order.
  */
 export function pyJsonDumps(value: unknown): string {
-  const out = write(value, new Set());
+  const out = write(value, []);
   if (out === undefined) throw new TypeError("Value is not JSON serializable");
   return out;
 }
 
-function write(value: unknown, stack: Set<object>): string | undefined {
+function write(input: unknown, stack: object[]): string | undefined {
+  let value = input;
+  if (typeof value === "object" && value !== null && typeof (value as { toJSON?: unknown }).toJSON === "function") {
+    // Called once, as JSON.stringify does: a toJSON() that returns its own object is not re-called.
+    value = (value as { toJSON: () => unknown }).toJSON();
+  }
+  if (value instanceof Number || value instanceof String || value instanceof Boolean || value instanceof BigInt) {
+    value = value.valueOf();
+  }
   switch (typeof value) {
     case "string":
       return pyQuote(value);
@@ -104,13 +116,16 @@ function write(value: unknown, stack: Set<object>): string | undefined {
       return undefined;
   }
   if (value === null) return "null";
-  const obj = value as { toJSON?: () => unknown };
-  if (typeof obj.toJSON === "function") return write(obj.toJSON(), stack);
-  if (stack.has(obj)) throw new TypeError("Circular reference detected");
-  stack.add(obj);
+  const obj = value as object;
+  if (stack.includes(obj)) throw new TypeError("Circular reference detected");
+  if (stack.length >= MAX_JSON_DEPTH) throw new TypeError(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+  stack.push(obj);
   let out: string;
   if (Array.isArray(obj)) {
-    out = `[${obj.map((item) => write(item, stack) ?? "null").join(",")}]`;
+    // A for loop, not map(): map() skips holes, which would write `[1,,2]`.
+    const parts: string[] = [];
+    for (let i = 0; i < obj.length; i++) parts.push(write(obj[i], stack) ?? "null");
+    out = `[${parts.join(",")}]`;
   } else if (obj instanceof Map) {
     const parts: string[] = [];
     for (const [k, v] of obj) {
@@ -126,17 +141,18 @@ function write(value: unknown, stack: Set<object>): string | undefined {
     }
     out = `{${parts.join(",")}}`;
   }
-  stack.delete(obj);
+  stack.pop();
   return out;
 }
 
 /** Thrown by `pyJsonLoads` with Python-like wording; callers turn it into a typed reason. */
 export class PythonJsonError extends SyntaxError {}
 
-// JSON.parse is exact for everything except Python's extra tokens and integers past 2^53, so
-// it is the fast path whenever neither can be present (a cheap scan that may over-match
-// inside strings, in which case the full parser gives the same answer, only slower).
-const NEEDS_FULL_PARSER = /NaN|Infinity|\d{16}/;
+// JSON.parse is exact for everything except Python's extra tokens, integers past 2^53 and the
+// integer `-0` (Python's int 0; JSON.parse gives the float -0, which would be written back as
+// `-0.0`), so it is the fast path whenever none can be present (a cheap scan that may
+// over-match inside strings, in which case the full parser gives the same answer, only slower).
+const NEEDS_FULL_PARSER = /NaN|Infinity|\d{16}|-0(?![.\deE])/;
 
 /** Nesting beyond this is refused; CPython's `json` stops near 1000 with `RecursionError`. */
 export const MAX_JSON_DEPTH = 512;
@@ -155,6 +171,7 @@ export function pyJsonLoads(text: string): PythonJsonValue {
   return new Parser(text).parseDocument();
 }
 
+/** True when no array or object in `value` sits deeper than `budget` levels (the top one is level 1). */
 function depthWithin(value: unknown, budget: number): boolean {
   if (typeof value !== "object" || value === null) return true;
   if (budget === 0) return false;
@@ -189,13 +206,15 @@ class Parser {
     this.pos = WS.lastIndex;
   }
 
+  /** `depth`: how many arrays/objects enclose this value. */
   private parseValue(depth: number): PythonJsonValue {
-    if (depth > MAX_JSON_DEPTH) this.fail("JSON nested too deeply");
     const c = this.text[this.pos];
     switch (c) {
       case "{":
+        if (depth >= MAX_JSON_DEPTH) this.fail("JSON nested too deeply");
         return this.parseObject(depth + 1);
       case "[":
+        if (depth >= MAX_JSON_DEPTH) this.fail("JSON nested too deeply");
         return this.parseArray(depth + 1);
       case '"':
         return this.parseString();
@@ -232,6 +251,8 @@ class Parser {
     const token = m[0];
     if (m[1] === undefined && m[2] === undefined) {
       const n = Number(token);
+      // `-0` is Python's int 0 (ints have no sign of zero).
+      if (n === 0) return 0;
       return Number.isSafeInteger(n) ? n : BigInt(token);
     }
     return Number(token);
