@@ -29,5 +29,10 @@ export function generateSessionKey(): string {
  * the table (too long, odd characters) simply finds no row.
  */
 export function validateSessionKey(key: unknown): string | null {
-  return typeof key === "string" && key.length >= 8 ? key : null;
+  if (typeof key !== "string") return null;
+  // Python's len() counts code points; `.length` counts UTF-16 units (an emoji is 2).
+  if (key.length >= 16) return key;
+  let codePoints = 0;
+  for (const _ of key) codePoints++;
+  return codePoints >= 8 ? key : null;
 }
