@@ -35,3 +35,13 @@ export { consoleLogger, silentLogger, type SessionLogger } from "./logger";
 export { toDjangoDateText, parseDjangoDateText, type DjangoTimeOptions } from "./django-datetime";
 export { Session, TEST_COOKIE_NAME, TEST_COOKIE_VALUE, type SessionBackend, type SessionSettings, type SessionChanges, type KeyChange } from "./session";
 export { EXPIRY_KEY, expiryAge, expiryDate, toPythonIsoformat, type ExpiryValue, type StoredExpiry } from "./expiry";
+export { readSessionCookie, serializeSessionCookie, serializeSessionCookieDeletion, addVaryCookie, type SessionCookieSettings } from "./session-cookie";
+export {
+  SessionMiddlewareCore,
+  resolveSessionMiddlewareOptions,
+  type SessionMiddlewareOptions,
+  type ResolvedSessionMiddlewareOptions,
+  type SessionSource,
+  type RequestSession,
+  type SessionCommit,
+} from "./session-middleware";

@@ -1,0 +1,97 @@
+import { parseCookie, stringifySetCookie } from "cookie";
+
+/** How the session cookie is written: Django's `SESSION_COOKIE_*` settings. */
+export interface SessionCookieSettings {
+  /** `SESSION_COOKIE_NAME`. */
+  name: string;
+  /** `SESSION_COOKIE_DOMAIN` (`null`: host-only). */
+  domain: string | null;
+  /** `SESSION_COOKIE_PATH`. */
+  path: string;
+  /** `SESSION_COOKIE_SECURE`. */
+  secure: boolean;
+  /** `SESSION_COOKIE_HTTPONLY`. */
+  httpOnly: boolean;
+  /** `SESSION_COOKIE_SAMESITE`, spelled as configured (`false`: no attribute). */
+  sameSite: "Lax" | "Strict" | "None" | "lax" | "strict" | "none" | false;
+}
+
+// Python's `http.cookies._unquote`: a double-quoted value loses its quotes, and `\ooo` octal
+// and `\c` escapes inside are decoded. Django does not URL-decode cookie values.
+function pythonUnquote(value: string): string {
+  if (value.length < 2 || value[0] !== '"' || value[value.length - 1] !== '"') return value;
+  return value.slice(1, -1).replace(/\\(?:([0-3][0-7][0-7])|(.))/g, (_, octal: string | undefined, char: string | undefined) =>
+    octal ? String.fromCharCode(parseInt(octal, 8)) : (char as string),
+  );
+}
+
+/**
+ * The session cookie's value from a `Cookie` header as Django's `parse_cookie` reads it:
+ * chunks split on `;`, whitespace stripped, Python unquoting, and **the last** of repeated names
+ * wins (the `cookie` package keeps the first, so the chunks are handed to it in reverse).
+ * `undefined` when the cookie is absent; `""` when it is present but empty.
+ */
+export function readSessionCookie(header: string | string[] | undefined, name: string): string | undefined {
+  if (header === undefined) return undefined;
+  const text = Array.isArray(header) ? header.join("; ") : header;
+  if (!text.includes(name)) return undefined;
+  const reversed = text.split(";").reverse().join(";");
+  const value = parseCookie(reversed, { decode: (v) => pythonUnquote(v.trim()) })[name];
+  return value === undefined ? undefined : value;
+}
+
+// Identity: session keys and signed values use only A-Za-z0-9-_.: and need no encoding, and
+// Django would not URL-encode them either.
+const asIs = (value: string) => value;
+
+/**
+ * `response.set_cookie(...)` for the session, with the attributes Django sends for the same
+ * settings: `expires` and `Max-Age` unless the session ends at browser close.
+ */
+export function serializeSessionCookie(settings: SessionCookieSettings, value: string, maxAge: number | null, now: number): string {
+  return stringifySetCookie(
+    settings.name,
+    value,
+    {
+      ...(maxAge === null ? {} : { maxAge: Math.trunc(maxAge), expires: new Date(now + Math.trunc(maxAge) * 1000) }),
+      domain: settings.domain ?? undefined,
+      path: settings.path,
+      httpOnly: settings.httpOnly,
+      secure: settings.secure,
+      sameSite: settings.sameSite === false ? undefined : (settings.sameSite.toLowerCase() as "lax" | "strict" | "none"),
+      encode: asIs,
+    },
+  );
+}
+
+/**
+ * `response.delete_cookie(name, path, domain, samesite)`: `name=""; expires=Thu, 01 Jan 1970
+ * 00:00:00 GMT; Max-Age=0; Path=...; SameSite=...`, no HttpOnly, and Secure only for a
+ * `__Secure-`/`__Host-` name or `SameSite=None`, exactly as Django.
+ */
+export function serializeSessionCookieDeletion(settings: SessionCookieSettings): string {
+  const secure = settings.name.startsWith("__Secure-") || settings.name.startsWith("__Host-") || (settings.sameSite !== false && settings.sameSite.toLowerCase() === "none");
+  return stringifySetCookie(settings.name, '""', {
+    maxAge: 0,
+    expires: new Date(0),
+    domain: settings.domain ?? undefined,
+    path: settings.path,
+    secure,
+    sameSite: settings.sameSite === false ? undefined : (settings.sameSite.toLowerCase() as "lax" | "strict" | "none"),
+    encode: asIs,
+  });
+}
+
+/**
+ * Django's `patch_vary_headers(response, ("Cookie",))`: keeps existing values, compares
+ * case-insensitively, and `*` already covers everything.
+ */
+export function addVaryCookie(existing: string | string[] | number | undefined | null): string {
+  const current = (Array.isArray(existing) ? existing.join(",") : existing === undefined || existing === null ? "" : String(existing))
+    .split(",")
+    .map((v) => v.trim())
+    .filter(Boolean);
+  if (current.includes("*")) return "*";
+  if (current.some((v) => v.toLowerCase() === "cookie")) return current.join(", ");
+  return [...current, "Cookie"].join(", ");
+}
