@@ -30,6 +30,24 @@ export interface DjangoSessionRepositoryOptions extends SessionCodecOptions {
   time?: DjangoTimeOptions;
   /** Key generator, for tests that force collisions. @default generateSessionKey */
   generateKey?: () => string;
+  /**
+   * What a save does when another request changed the row since this one loaded it.
+   * `"merge"` (default): compare-and-swap on `session_data`; on a conflict re-read the row,
+   * re-apply only this request's set and deleted keys, and retry. `"django"`: Django's
+   * last-writer-wins UPDATE, which silently erases the other request's changes.
+   * A deleted row is `UpdateError` either way: a logout always wins.
+   * @default "merge"
+   */
+  concurrency?: "merge" | "django";
+  /** Conflicts retried before a save gives up with `SessionConflictError`. @default 50 */
+  maxMergeAttempts?: number;
+}
+
+/** A merging save lost the compare-and-swap race `maxMergeAttempts` times in a row. */
+export class SessionConflictError extends DjangoSessionError {
+  constructor(attempts: number) {
+    super("ERR_SESSION_CONFLICT", `The session changed concurrently ${attempts} times in a row while saving; giving up.`);
+  }
 }
 
 /** State the repository keeps on a session it loaded. */
@@ -57,6 +75,8 @@ export class DjangoSessionRepository implements SessionBackend {
   private readonly settings: SessionSettings;
   private readonly generateKey: () => string;
   private readonly now: () => number;
+  private readonly merge: boolean;
+  private readonly maxMergeAttempts: number;
 
   constructor(options: DjangoSessionRepositoryOptions) {
     if (!options || typeof options !== "object") {
@@ -87,6 +107,15 @@ export class DjangoSessionRepository implements SessionBackend {
     this.adapter = adapter;
     this.now = options.now ?? Date.now;
     this.generateKey = options.generateKey ?? generateSessionKey;
+    const concurrency = options.concurrency ?? "merge";
+    if (concurrency !== "merge" && concurrency !== "django") {
+      throw new ImproperlyConfigured(`concurrency must be "merge" or "django" (got ${JSON.stringify(options.concurrency)}).`);
+    }
+    this.merge = concurrency === "merge";
+    this.maxMergeAttempts = options.maxMergeAttempts ?? 50;
+    if (!Number.isSafeInteger(this.maxMergeAttempts) || this.maxMergeAttempts < 1) {
+      throw new ImproperlyConfigured(`maxMergeAttempts must be a positive whole number (got ${String(options.maxMergeAttempts)}).`);
+    }
     this.settings = {
       cookieAge,
       expireAtBrowserClose: options.expireAtBrowserClose ?? false,
@@ -146,21 +175,70 @@ export class DjangoSessionRepository implements SessionBackend {
   async save(session: Session<any>, mustCreate: boolean): Promise<void> {
     if (session.sessionKey === null) return this.create(session);
     const data = await session.dataForSave(mustCreate);
-    const row = {
-      sessionKey: session.sessionKey,
-      sessionData: this.codec.encode(data),
-      expireDate: await session.getExpiryDate({ expiry: data._session_expiry as never }),
-    };
+    const row = await this.row(session, data);
+    const loaded = (session.backendState as LoadedState | undefined)?.sessionData;
     let written: boolean;
     try {
-      written = mustCreate ? await this.adapter.insert(row) : await this.adapter.update(row);
+      if (mustCreate) written = await this.adapter.insert(row);
+      else if (this.merge && loaded !== undefined) written = await this.adapter.update(row, loaded);
+      else written = await this.adapter.update(row);
     } catch (error) {
       throw new SessionStorageError("save", error);
     }
     if (!written && mustCreate) throw new CreateError();
+    if (!written && this.merge && loaded !== undefined) return this.mergeAndSave(session);
     // The row is gone (a logout in a concurrent request): Django's UpdateError. Never re-insert.
     if (!written) throw new UpdateError();
     session.backendState = { sessionData: row.sessionData } satisfies LoadedState;
+  }
+
+  private async row(session: Session<any>, data: SessionData) {
+    return {
+      sessionKey: session.sessionKey!,
+      sessionData: this.codec.encode(data),
+      expireDate: await session.getExpiryDate({ expiry: data._session_expiry as never }),
+    };
+  }
+
+  /**
+   * The compare-and-swap lost: another request saved this session since it was loaded. Re-read
+   * the row, re-apply this request's own changes (its set and deleted top-level keys; everything
+   * after a `clear()`) onto it, and swap again, a bounded number of times.
+   */
+  private async mergeAndSave(session: Session<any>): Promise<void> {
+    const key = session.sessionKey!;
+    const ours = await session.dataForSave(true);
+    const { cleared, keys } = session.changeSet;
+    for (let attempt = 1; attempt <= this.maxMergeAttempts; attempt++) {
+      let fresh;
+      try {
+        // Epoch "now": the row is re-read whatever its expiry, as an UPDATE by key would see it.
+        fresh = await this.adapter.load(key, new Date(0));
+      } catch (error) {
+        throw new SessionStorageError("save", error);
+      }
+      if (fresh === null) throw new UpdateError();
+      const merged: SessionData = cleared ? {} : this.codec.decode(fresh.sessionData);
+      for (const [name, change] of keys) {
+        if (change.type === "delete") delete merged[name];
+        else Object.defineProperty(merged, name, { value: ours[name], enumerable: true, writable: true, configurable: true });
+      }
+      session.replaceDataForBackend(merged);
+      const row = await this.row(session, merged);
+      let written: boolean;
+      try {
+        written = await this.adapter.update(row, fresh.sessionData);
+      } catch (error) {
+        throw new SessionStorageError("save", error);
+      }
+      if (written) {
+        session.backendState = { sessionData: row.sessionData } satisfies LoadedState;
+        return;
+      }
+      // Spread the retries of many writers of one session a little apart.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(attempt, 10)));
+    }
+    throw new SessionConflictError(this.maxMergeAttempts);
   }
 
   async delete(sessionKey: string): Promise<void> {
