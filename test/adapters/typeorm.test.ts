@@ -22,6 +22,8 @@ describe("createTypeOrmAdapter configuration", () => {
     const dataSource = new DataSource({ type: "cockroachdb", url: "postgresql://127.0.0.1:26257/none", timeTravelQueries: false });
     expect(() => createTypeOrmAdapter(dataSource)).toThrow(ImproperlyConfigured);
     expect(() => createTypeOrmAdapter(dataSource)).toThrow(/"cockroachdb".*"postgres", "mysql", "mariadb" or "better-sqlite3"/);
+    const inherited = { options: { type: "constructor" } } as unknown as DataSource;
+    expect(() => createTypeOrmAdapter(inherited)).toThrow(ImproperlyConfigured);
   });
 
   test("takes mysql and mariadb alike", () => {

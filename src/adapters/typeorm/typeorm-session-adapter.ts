@@ -48,7 +48,7 @@ function mysqlMatchedRows(raw: unknown, affected: number): number {
 
 function dialectOf(dataSource: DataSource): TypeOrmDialect {
   const type = String(dataSource.options.type);
-  const dialect = DIALECTS[type];
+  const dialect = Object.hasOwn(DIALECTS, type) ? DIALECTS[type] : undefined;
   if (!dialect) {
     throw new ImproperlyConfigured(
       `django-session/typeorm does not support the DataSource type "${type}". ` +
