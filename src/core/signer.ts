@@ -73,9 +73,10 @@ export class Signer {
     // An empty fallback would make the HMAC key H(salt) alone, which anyone can compute.
     fallbackKeys.forEach((k, i) => checkKey(k, `fallbackKeys[${i}]`));
     this.sep = sep;
-    this.salt = options.salt ?? this.defaultSalt();
+    // `||`, not `??`: Django writes `salt or default` and `algorithm or "sha256"`, so "" means the default.
+    this.salt = options.salt || this.defaultSalt();
     if (typeof this.salt !== "string") throw new ImproperlyConfigured("Signer salt must be a string.");
-    this.algorithm = options.algorithm ?? "sha256";
+    this.algorithm = options.algorithm || "sha256";
     const keySalt = `${this.salt}signer`;
     const derive = (secret: Secret, algorithm: string): DerivedKey => ({
       algorithm: nodeHashName(algorithm),

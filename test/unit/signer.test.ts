@@ -31,6 +31,15 @@ describe("Signer (Django's signing tests, spec §14.2)", () => {
     );
   });
 
+  test("an empty salt or algorithm means the default, as Django's `salt or default`", () => {
+    // Django 5.2: Signer(key="k", salt="").sign("v") == Signer(key="k").sign("v") == this.
+    const expected = "v:k4enFurzlQROEtUd-hRryEVuIseVMeDQ1XZiY5F3juM";
+    expect(new Signer({ key: "k" }).sign("v")).toBe(expected);
+    expect(new Signer({ key: "k", salt: "" }).sign("v")).toBe(expected);
+    expect(new Signer({ key: "k", algorithm: "" }).sign("v")).toBe(expected);
+    expect(new TimestampSigner({ key: "k", salt: "" }).salt).toBe("django.core.signing.TimestampSigner");
+  });
+
   test("signature lengths: 43 chars for sha256, 27 for sha1, 86 for sha512", () => {
     expect(new Signer({ key: "k" }).signature("v")).toHaveLength(43);
     expect(new Signer({ key: "k", algorithm: "sha1" }).signature("v")).toHaveLength(27);
