@@ -84,11 +84,9 @@ export interface SessionCodecOptions extends CodecOptions {
 const LEGACY_SHAPE = /^[A-Za-z0-9+/]+={0,2}$/;
 const LEGACY_HASH = /^[0-9a-f]{40}$/;
 
-function checkSecret(secret: unknown, option: string): void {
+function checkSecret(secret: unknown, option: string, what: string): void {
   if (typeof secret === "string" ? secret.length === 0 : !(secret instanceof Uint8Array) || secret.length === 0) {
-    throw new ImproperlyConfigured(
-      `The ${option} option must be a non-empty string (your Django SECRET_KEY). Pass it explicitly, e.g. from process.env.DJANGO_SECRET_KEY.`,
-    );
+    throw new ImproperlyConfigured(`The ${option} option must be a non-empty string (${what}). Pass it explicitly, e.g. from process.env.`);
   }
 }
 
@@ -104,17 +102,20 @@ abstract class SignedSessionCodec {
   protected readonly compression: CompressionOptions;
 
   protected constructor(options: CodecOptions, salt: string, acceptSha1: boolean, defaultMinSize: number) {
-    checkSecret(options.secretKey, "secretKey");
+    if (!options || typeof options !== "object") {
+      throw new ImproperlyConfigured("The codec needs options: { secretKey } (your Django SECRET_KEY).");
+    }
+    checkSecret(options.secretKey, "secretKey", "your Django SECRET_KEY");
     if (options.secretKeyFallbacks !== undefined && !Array.isArray(options.secretKeyFallbacks)) {
       throw new ImproperlyConfigured("secretKeyFallbacks must be an array of old secret keys (Django's SECRET_KEY_FALLBACKS).");
     }
-    options.secretKeyFallbacks?.forEach((k, i) => checkSecret(k, `secretKeyFallbacks[${i}]`));
+    options.secretKeyFallbacks?.forEach((k, i) => checkSecret(k, `secretKeyFallbacks[${i}]`, "an old SECRET_KEY from SECRET_KEY_FALLBACKS"));
     const maxSize = options.maxSize ?? DEFAULT_MAX_DECODED_SIZE;
     if (!Number.isSafeInteger(maxSize) || maxSize < 1024) {
       throw new ImproperlyConfigured(`maxSize must be a whole number of bytes, at least 1024 (got ${String(options.maxSize)}).`);
     }
     this.maxSize = maxSize;
-    const compression = { minSize: defaultMinSize, ...options.compression };
+    const compression = { minSize: options.compression?.minSize ?? defaultMinSize, exact: options.compression?.exact ?? false };
     if (!Number.isSafeInteger(compression.minSize) || compression.minSize < 0) {
       throw new ImproperlyConfigured(`compression.minSize must be a whole number of bytes, 0 or more (got ${String(options.compression?.minSize)}).`);
     }
@@ -146,9 +147,13 @@ abstract class SignedSessionCodec {
   protected report(result: DecodeResult, engine: string): void {
     if (result.ok) return;
     const context = { reason: result.reason, engine };
-    if (result.reason === "signature-expired") this.logger.debug?.("Session cookie expired", context);
-    else if (result.reason === "bad-signature" || result.reason.startsWith("legacy")) this.logger.warn("Session data corrupted", context);
-    else this.logger.warn("Session data could not be decoded", context);
+    try {
+      if (result.reason === "signature-expired") this.logger.debug?.("Session cookie expired", context);
+      else if (result.reason === "bad-signature" || result.reason.startsWith("legacy")) this.logger.warn("Session data corrupted", context);
+      else this.logger.warn("Session data could not be decoded", context);
+    } catch {
+      // A broken logger must not turn a bad cookie into a crash: decode never throws.
+    }
   }
 }
 
@@ -163,11 +168,11 @@ export class SessionCodec extends SignedSessionCodec {
   private readonly legacyKey: Buffer;
 
   constructor(options: SessionCodecOptions) {
-    const legacy = options.legacyFormat ?? "refuse";
+    const legacy = options?.legacyFormat ?? "refuse";
     if (!["refuse", "read", "write"].includes(legacy)) {
       throw new ImproperlyConfigured(`legacyFormat must be "refuse", "read" or "write" (got ${JSON.stringify(legacy)}).`);
     }
-    const keySalt = options.keySalt ?? DEFAULT_KEY_SALT;
+    const keySalt = options?.keySalt ?? DEFAULT_KEY_SALT;
     if (typeof keySalt !== "string" || keySalt.length === 0) {
       throw new ImproperlyConfigured('keySalt must be a non-empty string, normally "django.contrib.sessions.SessionStore".');
     }
@@ -250,7 +255,7 @@ export class SignedCookieCodec extends SignedSessionCodec {
 
   constructor(options: SignedCookieCodecOptions) {
     // Cookies are size-bound (4 KB in browsers), so they always get Django's rule.
-    super(options, options.salt ?? SIGNED_COOKIES_SALT, false, 0);
+    super(options, options?.salt ?? SIGNED_COOKIES_SALT, false, 0);
     const cookieAge = options.cookieAge ?? DEFAULT_COOKIE_AGE;
     if (typeof cookieAge !== "number" || !Number.isFinite(cookieAge)) {
       throw new ImproperlyConfigured(`cookieAge must be a number of seconds, like SESSION_COOKIE_AGE (got ${String(options.cookieAge)}).`);

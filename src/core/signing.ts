@@ -83,8 +83,8 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * Django ≤ 5.2 decodes the JSON bytes as latin-1 (it only ever writes ASCII); newer Django may
- * write raw UTF-8. ASCII reads the same either way; valid UTF-8 is read as UTF-8, anything else
- * as latin-1, exactly as Django 5.2 would.
+ * write raw UTF-8. ASCII reads the same either way. Valid UTF-8 is read as UTF-8 (where Django
+ * 5.2 would produce mojibake), anything else as latin-1, as Django 5.2 does.
  */
 function bytesToText(bytes: Buffer): string {
   for (let i = 0; i < bytes.length; i++) {

@@ -339,3 +339,17 @@ describe("SessionCodec properties", () => {
     );
   });
 });
+
+describe("robustness of reporting and options", () => {
+  test("a logger that throws does not make decode throw", () => {
+    const codec = new SessionCodec({ secretKey: "k".repeat(20), logger: { warn: () => { throw new Error("logger down"); } } });
+    expect(codec.decode("tampered:value:here")).toEqual({});
+  });
+  test("missing options is a configuration error that names the fix", () => {
+    expect(() => new SessionCodec(undefined as never)).toThrow(/secretKey/);
+    expect(() => new SessionCodec(undefined as never)).toThrow(ImproperlyConfigured);
+  });
+  test("compression: { minSize: undefined } keeps the default", () => {
+    expect(() => new SessionCodec({ secretKey: "k".repeat(20), compression: { minSize: undefined } })).not.toThrow();
+  });
+});
