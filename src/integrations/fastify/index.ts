@@ -1,5 +1,6 @@
 /**
- * `django-session/fastify`: announced entry point. The fastify integration (Django's SessionMiddleware
- * behaviour) is built by the integrations issue; until then this module exports nothing.
+ * `django-session/fastify`: Django's `SessionMiddleware` as a Fastify 5 plugin. The rules live in
+ * `SessionMiddlewareCore`; this file only moves its answers onto Fastify's request and reply.
+ * Fastify is imported as types only (an optional peer dependency).
  */
-export {};
+export { djangoSession, type DjangoSessionFastifyOptions } from "./django-session";
