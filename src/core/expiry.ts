@@ -27,6 +27,32 @@ function parseStoredDate(expiry: string, time?: DjangoTimeOptions): Date | null 
   return parseDjangoDateText(expiry, time);
 }
 
+// With USE_TZ = False, Django's expiry arithmetic runs on naive local datetimes: wall-clock
+// time in TIME_ZONE, blind to DST (`naive_now + timedelta(seconds=n)`, `naive_expiry - naive_now`).
+// Across a DST change that differs from instant arithmetic by the shift, so the helpers below
+// do the same on wall-clock milliseconds ("the wall-clock time written as if it were UTC").
+const naiveTime = (time?: DjangoTimeOptions): time is DjangoTimeOptions => time?.useTz === false;
+
+/** Wall-clock time of an instant in TIME_ZONE, as epoch ms of the same reading in UTC; NaN outside Python's years. */
+function wallMs(date: Date, time: DjangoTimeOptions): number {
+  try {
+    return parseDjangoDateText(toDjangoDateText(date, time))?.getTime() ?? NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+/** The instant a wall-clock reading (as from `wallMs`) names in TIME_ZONE (fold=0, as Python); null if none. */
+function fromWallMs(wall: number, time: DjangoTimeOptions): Date | null {
+  try {
+    return parseDjangoDateText(toDjangoDateText(new Date(wall)), time);
+  } catch {
+    return null;
+  }
+}
+
+const HAS_OFFSET = /(?:Z|[+-]\d\d(?::?\d\d)?)$/;
+
 /**
  * `SessionBase.get_expiry_age(modification=..., expiry=...)`: falsy → cookie age; int → itself;
  * a date → whole seconds until it, floored (Django's `delta.days * 86400 + delta.seconds`), which
@@ -38,6 +64,11 @@ export function expiryAge(expiry: StoredExpiry, context: ExpiryContext): number 
   const date = typeof expiry === "string" ? parseStoredDate(expiry, context.time) : null;
   // An unreadable value would crash Django (TypeError); the cookie age is the safe reading.
   if (date === null) return context.cookieAge;
+  if (naiveTime(context.time) && !HAS_OFFSET.test(expiry as string)) {
+    // naive - naive: the wall-clock difference.
+    const wall = parseDjangoDateText(expiry as string)!.getTime() - wallMs(context.modification, context.time);
+    if (!Number.isNaN(wall)) return Math.floor(wall / 1000);
+  }
   return Math.floor((date.getTime() - context.modification.getTime()) / 1000);
 }
 
@@ -51,6 +82,12 @@ export function expiryDate(expiry: StoredExpiry, context: ExpiryContext): Date {
     if (date !== null) return date;
   }
   const seconds = typeof expiry === "number" && expiry ? expiry : context.cookieAge;
+  if (naiveTime(context.time)) {
+    // naive_now + timedelta(seconds): the instant Django's naive result names (so the stored
+    // text is Django's; a reading a DST gap skips is the one thing a Date cannot name).
+    const date = fromWallMs(wallMs(context.modification, context.time) + seconds * 1000, context.time);
+    if (date !== null) return date;
+  }
   return new Date(context.modification.getTime() + seconds * 1000);
 }
 
@@ -82,7 +119,9 @@ export function storedExpiry(value: ExpiryValue, now: Date, options: { integerOn
     throw new TypeError("setExpiry() takes seconds, a Date, { seconds } or null");
   }
   if (options.integerOnly) {
-    const seconds = Math.ceil((date.getTime() - now.getTime()) / 1000);
+    // Seconds such that Django's own arithmetic (wall-clock time with USE_TZ = False) lands on it.
+    const wall = naiveTime(options.time) ? wallMs(date, options.time) - wallMs(now, options.time) : NaN;
+    const seconds = Math.ceil((Number.isNaN(wall) ? date.getTime() - now.getTime() : wall) / 1000);
     return seconds === 0 ? -1 : seconds; // 0 would mean "at browser close", not "now"
   }
   return toPythonIsoformat(date, options.time);

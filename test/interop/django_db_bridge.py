@@ -292,6 +292,19 @@ def op_get_user(cmd):
     return {"authenticated": user.is_authenticated, "username": getattr(user, "username", ""), "key": request.session.session_key}
 
 
+def op_expiry_math(cmd):
+    """get_expiry_date / get_expiry_age(modification=..., expiry=...) with no session loaded."""
+    store = SessionStore()
+    modification = datetime.fromisoformat(cmd["modification"])
+    date = guarded(lambda: store.get_expiry_date(modification=modification, expiry=cmd["expiry"]))
+    if "value" in date:
+        date["value"] = date["value"].isoformat()
+    age = guarded(lambda: store.get_expiry_age(modification=modification, expiry=cmd["expiry"]))
+    if "value" in age and not isinstance(age["value"], int):
+        age = {"error": {"type": "NotAnInt", "message": typed(age["value"])}}
+    return {"date": date, "age": age}
+
+
 def op_now(cmd):
     return instant(timezone.now())
 
