@@ -1,0 +1,25 @@
+/**
+ * Django auth awareness: read and write the login that `django.contrib.auth` keeps in the
+ * session (`getUser`, `login`, `logout`, `updateSessionAuthHash`). Pure: no ORM, no
+ * framework; you load the user row yourself (`loadUser`).
+ */
+export {
+  SESSION_KEY,
+  BACKEND_SESSION_KEY,
+  HASH_SESSION_KEY,
+  SESSION_AUTH_HASH_KEY_SALT,
+  getSessionAuthHash,
+  type DjangoVersion,
+  type SessionAuthHashAlgorithm,
+  type SessionAuthHashOptions,
+} from "./session-auth-hash";
+export {
+  MODEL_BACKEND,
+  DEFAULT_AUTHENTICATION_BACKENDS,
+  ALLOW_ALL_USERS_BACKENDS,
+  type AuthUser,
+  type AuthSession,
+  type AuthSettingsOptions,
+} from "./auth-settings";
+export { getUser, type GetUserOptions, type GetUserResult, type GetUserReason } from "./get-user";
+export { login, logout, updateSessionAuthHash, type LoginOptions, type LoginResult, type UpdateSessionAuthHashOptions } from "./login";
