@@ -147,8 +147,22 @@ export class DjangoSessionRepository implements SessionBackend {
       throw new SessionStorageError("load", error);
     }
     if (row === null) return null;
+    const data = this.decodeRow(row.sessionData, "load");
     session.backendState = { sessionData: row.sessionData } satisfies LoadedState;
-    return this.codec.decode(row.sessionData);
+    return data;
+  }
+
+  /**
+   * `decode(session_data)`, except for data over the codec's `maxSize`: Django reads any size,
+   * so such a row is a real session, not a corrupt one, and an empty session in its place
+   * would overwrite it on save. It is an error instead (raise `maxSize` to read it).
+   */
+  private decodeRow(sessionData: string, action: string): SessionData {
+    const result = this.codec.decodeDetailed(sessionData);
+    if (!result.ok && result.reason === "too-large") {
+      throw new SessionStorageError(action, new RangeError("the stored session data is larger than maxSize; raise maxSize to read it"));
+    }
+    return result.data;
   }
 
   async exists(sessionKey: string): Promise<boolean> {
@@ -218,7 +232,7 @@ export class DjangoSessionRepository implements SessionBackend {
         throw new SessionStorageError("save", error);
       }
       if (fresh === null) throw new UpdateError();
-      const merged: SessionData = cleared ? {} : this.codec.decode(fresh.sessionData);
+      const merged: SessionData = cleared ? {} : this.decodeRow(fresh.sessionData, "save");
       for (const [name, change] of keys) {
         if (change.type === "delete") delete merged[name];
         else Object.defineProperty(merged, name, { value: ours[name], enumerable: true, writable: true, configurable: true });

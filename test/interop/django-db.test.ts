@@ -468,6 +468,23 @@ for (const kind of ADAPTERS) {
           expect((await django.load(ours.sessionKey!)).data).toEqual(LARGE_DATA);
         });
 
+        test("a Django session over our maxSize is an error, never an empty session that our save would overwrite", async () => {
+          // 1.1 MiB of JSON (a few KB stored, compressed): Django has no size limit.
+          const size = 1_150_000;
+          const key = await django.call("create", { data: { keep: 1 }, fill: { key: "blob", size } }).then((r) => r.key);
+          const quiet = { warn: () => undefined };
+          const session = new DjangoSessionRepository({ secretKey: SECRET_KEY, adapter, oldestDjangoVersion: v.oldest, logger: quiet }).get(key);
+          await expect(session.get("keep")).rejects.toMatchObject({ name: "SessionStorageError", message: expect.stringMatching(/maxSize/) });
+          await expect(session.save()).rejects.toMatchObject({ name: "SessionStorageError" });
+          expect(await django.call("peek", { key, names: ["keep", "blob"] })).toEqual({ keep: 1, blob: { len: size } });
+          // With a larger maxSize it reads (and writes back) like any other.
+          const roomy = new DjangoSessionRepository({ secretKey: SECRET_KEY, adapter, oldestDjangoVersion: v.oldest, maxSize: 4 * 1024 * 1024 }).get(key);
+          expect(((await roomy.get("blob")) as string).length).toBe(size);
+          await roomy.set("keep", 2);
+          await roomy.save();
+          expect(await django.call("peek", { key, names: ["keep", "blob"] })).toEqual({ keep: 2, blob: { len: size } });
+        });
+
         test("we update a session Django made; Django sees the change (and the reverse)", async () => {
           const key = await django.create({ a: 1, b: "x", keep: [1, 2] });
           const session = repo.get(key);

@@ -188,6 +188,8 @@ def op_ping(cmd):
 def op_create(cmd):
     store = SessionStore()
     data = json.loads(cmd["json"]) if "json" in cmd else cmd.get("data", {})
+    if "fill" in cmd:  # a large string made here rather than sent down the pipe
+        data[cmd["fill"]["key"]] = "x" * cmd["fill"]["size"]
     store.update(data)
     if "expiry" in cmd:
         store.set_expiry(to_expiry(cmd["expiry"]))
@@ -198,6 +200,12 @@ def op_create(cmd):
 def op_load(cmd):
     store = SessionStore(cmd["key"])
     return describe(store)
+
+
+def op_peek(cmd):
+    """Some keys of SessionStore(key), long strings as their length only."""
+    store = SessionStore(cmd["key"])
+    return {k: ({"len": len(v)} if isinstance(v, str) and len(v) > 1000 else v) for k, v in store.items() if k in cmd["names"]}
 
 
 def op_update(cmd):
