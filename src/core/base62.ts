@@ -3,6 +3,16 @@ const DIGIT = new Map([...ALPHABET].map((c, i) => [c, i] as const));
 
 /** `django.core.signing.b62_encode` (3.2: `django.utils.baseconv.base62`). Accepts integers. */
 export function b62Encode(value: number | bigint): string {
+  if (typeof value === "number" && Number.isSafeInteger(value) && value > 0) {
+    // Every signature carries a timestamp: plain number arithmetic, no BigInt allocations.
+    let n = value;
+    let out = "";
+    while (n > 0) {
+      out = ALPHABET[n % 62] + out;
+      n = Math.floor(n / 62);
+    }
+    return out;
+  }
   let n = BigInt(value);
   if (n === 0n) return "0";
   const sign = n < 0n ? "-" : "";

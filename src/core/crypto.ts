@@ -45,7 +45,9 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 
 /** True when `text` has no lone surrogate, i.e. Python could UTF-8 encode it. */
 export function isWellFormed(text: string): boolean {
-  return !LONE_SURROGATE.test(text);
+  // The native check where the runtime has it (Node 20+), the regex otherwise.
+  const native = (text as { isWellFormed?: () => boolean }).isWellFormed;
+  return typeof native === "function" ? native.call(text) : !LONE_SURROGATE.test(text);
 }
 
 /**

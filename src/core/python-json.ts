@@ -87,9 +87,58 @@ function numberToJson(x: number): string {
  * keys (`"1"`, `"42"`) of an object first; pass a `Map` to keep any order.
  */
 export function pyJsonDumps(value: unknown): string {
+  if (agreesWithJsonStringify(value, 0)) {
+    // The native serializer writes the same bytes for such values once non-ASCII is escaped.
+    const out = JSON.stringify(value) as string | undefined;
+    if (out !== undefined) return NON_ASCII.test(out) ? out.replace(NON_ASCII_G, escapeChar) : out;
+  }
+  return pyJsonDumpsGeneral(value);
+}
+
+/** The general writer alone (no `JSON.stringify` fast path); exported for equivalence tests. */
+export function pyJsonDumpsGeneral(value: unknown): string {
   const out = write(value, []);
   if (out === undefined) throw new TypeError("Value is not JSON serializable");
   return out;
+}
+
+const NON_ASCII = /[\u007f-\uffff]/;
+const NON_ASCII_G = /[\u007f-\uffff]/g;
+
+/**
+ * Whether `JSON.stringify` writes what Python would, but for non-ASCII escaping: plain objects,
+ * arrays, strings, booleans, null, Dates, and numbers both render alike (safe integers other
+ * than -0, and finite fractions with 1e-4 <= |x| < 1e16, where both use fixed notation with
+ * shortest round-trip digits). Anything else (bigint, Map, NaN, big or tiny floats, custom
+ * toJSON, boxed values, cycles, deep nesting) takes the general writer.
+ */
+function agreesWithJsonStringify(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+    case "undefined":
+    case "function":
+    case "symbol":
+      return true;
+    case "number":
+      if (Number.isSafeInteger(value)) return !Object.is(value, -0);
+      return !Number.isInteger(value) && Number.isFinite(value) && Math.abs(value) >= 1e-4 && Math.abs(value) < 1e16;
+    case "bigint":
+      return false;
+  }
+  if (value === null) return true;
+  if (depth >= MAX_JSON_DEPTH) return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!agreesWithJsonStringify(value[i], depth + 1)) return false;
+    return true;
+  }
+  if (value instanceof Date) return true;
+  const proto = Object.getPrototypeOf(value);
+  if ((proto !== Object.prototype && proto !== null) || typeof (value as { toJSON?: unknown }).toJSON === "function") return false;
+  for (const key in value) {
+    if (Object.prototype.hasOwnProperty.call(value, key) && !agreesWithJsonStringify((value as Record<string, unknown>)[key], depth + 1)) return false;
+  }
+  return true;
 }
 
 function write(input: unknown, stack: object[]): string | undefined {
@@ -152,7 +201,7 @@ export class PythonJsonError extends SyntaxError {}
 // integer `-0` (Python's int 0; JSON.parse gives the float -0, which would be written back as
 // `-0.0`), so it is the fast path whenever none can be present (a cheap scan that may
 // over-match inside strings, in which case the full parser gives the same answer, only slower).
-const NEEDS_FULL_PARSER = /NaN|Infinity|\d{16}|-0(?![.\deE])/;
+const NEEDS_FULL_PARSER = /NaN|Infinity|\d{16}|-0(?=[,\]}\s]|$)/;
 
 /** Nesting beyond this is refused; CPython's `json` stops near 1000 with `RecursionError`. */
 export const MAX_JSON_DEPTH = 512;
@@ -175,14 +224,22 @@ export function pyJsonLoads(text: string): PythonJsonValue {
 function depthWithin(value: unknown, budget: number): boolean {
   if (typeof value !== "object" || value === null) return true;
   if (budget === 0) return false;
-  for (const child of Array.isArray(value) ? value : Object.values(value)) {
+  // Index and for-in loops: no intermediate arrays on this per-decode path.
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const child = value[i];
+      if (typeof child === "object" && child !== null && !depthWithin(child, budget - 1)) return false;
+    }
+    return true;
+  }
+  for (const key in value) {
+    const child = (value as Record<string, unknown>)[key];
     if (typeof child === "object" && child !== null && !depthWithin(child, budget - 1)) return false;
   }
   return true;
 }
 
 const NUMBER = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?/y;
-const WS = /[ \t\n\r]*/y;
 
 class Parser {
   private pos = 0;
@@ -201,9 +258,14 @@ class Parser {
   }
 
   private skipWs(): void {
-    WS.lastIndex = this.pos;
-    WS.exec(this.text);
-    this.pos = WS.lastIndex;
+    const text = this.text;
+    let pos = this.pos;
+    for (;;) {
+      const c = text.charCodeAt(pos);
+      if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break;
+      pos++;
+    }
+    this.pos = pos;
   }
 
   /** `depth`: how many arrays/objects enclose this value. */
@@ -263,14 +325,23 @@ class Parser {
     // Python's too (lone surrogates included).
     let i = this.pos + 1;
     const text = this.text;
+    let plain = true;
     for (;;) {
       const c = text.charCodeAt(i);
       if (Number.isNaN(c)) this.fail("Unterminated string starting");
       if (c === 0x22) break;
-      i += c === 0x5c ? 2 : 1;
+      if (c === 0x5c) {
+        plain = false;
+        i += 2;
+      } else {
+        // Raw control characters are invalid in JSON strings (Python's strict mode too).
+        if (c < 0x20) plain = false;
+        i += 1;
+      }
     }
     const literal = text.slice(this.pos, i + 1);
     this.pos = i + 1;
+    if (plain) return literal.slice(1, -1);
     try {
       return JSON.parse(literal) as string;
     } catch {

@@ -1,5 +1,4 @@
 import { b62Decode, b62Encode } from "./base62";
-import { b64Encode } from "./base64";
 import { constantTimeEqual, deriveKey, isWellFormed, nodeHashName, type Secret, toBytes } from "./crypto";
 import { BadSignature, ImproperlyConfigured, SignatureExpired } from "./errors";
 import { createHmac } from "node:crypto";
@@ -201,7 +200,10 @@ export class TimestampSigner extends Signer {
 }
 
 function hmac(derived: DerivedKey, value: string | Uint8Array): string {
-  return b64Encode(createHmac(derived.algorithm, derived.key).update(toBytes(value)).digest());
+  // A well-formed string goes to OpenSSL as UTF-8 directly (the same bytes as toBytes, without
+  // the intermediate Buffer: this is on every request's path).
+  const input = typeof value === "string" && isWellFormed(value) ? value : toBytes(value);
+  return createHmac(derived.algorithm, derived.key).update(input).digest("base64url");
 }
 
 function checkKey(key: unknown, option: string): void {

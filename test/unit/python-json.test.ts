@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { MAX_JSON_DEPTH, PythonJsonError, pyFloatRepr, pyJsonDumps, pyJsonLoads, type PythonJsonValue } from "../../src/core/python-json";
+import { MAX_JSON_DEPTH, PythonJsonError, pyFloatRepr, pyJsonDumps, pyJsonDumpsGeneral, pyJsonLoads, type PythonJsonValue } from "../../src/core/python-json";
 
 /**
  * What CPython writes for each value, via `json.dumps(value, separators=(",", ":"))` (Django's
@@ -331,3 +331,26 @@ function nested(depth: number): unknown {
   for (let i = 0; i < depth; i++) value = [value];
   return value;
 }
+
+describe("the JSON.stringify fast path writes exactly what the general writer writes", () => {
+  test("for arbitrary JSON-like values (fast-check)", () => {
+    const anyNumber = fc.oneof(fc.integer(), fc.double(), fc.constantFrom(0, -0, 1e-5, 1e-4, 1e15, 1e16, 2 ** 53, 0.1, NaN, Infinity));
+    const value = fc.letrec((tie) => ({
+      leaf: fc.oneof(fc.string({ unit: "binary" }), anyNumber, fc.boolean(), fc.constant(null), fc.bigInt(), fc.constant(undefined)),
+      node: fc.oneof({ depthSize: "small" }, tie("leaf"), fc.array(tie("node"), { maxLength: 5 }), fc.dictionary(fc.string({ unit: "binary" }), tie("node"), { maxKeys: 5 })),
+    })).node;
+    fc.assert(
+      fc.property(value, (v) => {
+        let general: string | Error;
+        try {
+          general = pyJsonDumpsGeneral(v);
+        } catch (error) {
+          general = error as Error;
+        }
+        if (general instanceof Error) expect(() => pyJsonDumps(v)).toThrow();
+        else expect(pyJsonDumps(v)).toBe(general);
+      }),
+      { numRuns: 3000, seed: 20261128 },
+    );
+  });
+});
