@@ -18,6 +18,9 @@ import { createInterface } from "node:readline";
 import {
   DjangoSessionRepository,
   expiryAge,
+  getUser,
+  login,
+  updateSessionAuthHash,
   expiryDate,
   parseDjangoDateText,
   pyJsonDumps,
@@ -857,6 +860,44 @@ for (const kind of ADAPTERS) {
           // A login without any previous session: a new row we read back.
           const fresh = await django.call("login", { username: "bob", password: "pw" });
           expect(await repo.get(fresh.key).toObject()).toMatchObject({ _auth_user_id: String(fresh.user_id) });
+        });
+
+        test("our auth login/getUser/updateSessionAuthHash and Django's login/get_user/password change agree", async () => {
+          const auth = { secretKey: SECRET_KEY, djangoVersion: v.version } as const;
+          const row = async (password?: string) => {
+            const found = await django.call("user", { username: "carol", password });
+            return { id: found.id as number, password: found.password as string, isActive: found.is_active as boolean };
+          };
+          await row("first-password");
+
+          // Django logs in; our getUser verifies the session hash against the real auth_user row.
+          const byDjango = await django.call("login", { username: "carol", password: "first-password" });
+          const carolNow = await row();
+          const theirs = repo.get(byDjango.key);
+          expect(await getUser(theirs, { ...auth, loadUser: async (id) => (id === String(carolNow.id) ? carolNow : null) })).toMatchObject({ reason: "verified", user: { id: carolNow.id } });
+
+          // We log in; Django's get_user() accepts our session.
+          const ours = repo.get();
+          await ours.set("cart", [1]);
+          expect(await login(ours, carolNow, auth)).toEqual({ session: "cycled" });
+          await ours.save();
+          expect(await django.call("get_user", { key: ours.sessionKey })).toEqual({ authenticated: true, username: "carol", key: ours.sessionKey });
+
+          // Django changes the password: both sessions are logged out, by Django and by us alike.
+          const changed = await row("second-password");
+          expect(await django.call("get_user", { key: byDjango.key })).toMatchObject({ authenticated: false });
+          const stale = repo.get(ours.sessionKey);
+          expect(await getUser(stale, { ...auth, loadUser: async () => changed })).toEqual({ user: null, reason: "hash-mismatch" });
+          expect(await django.exists(ours.sessionKey!)).toBe(false); // our flush deleted the row
+
+          // updateSessionAuthHash after a password change keeps a session of ours logged in for Django.
+          const again = repo.get();
+          await login(again, changed, auth);
+          await again.save();
+          const third = await row("third-password");
+          await updateSessionAuthHash(again, third, auth);
+          await again.save();
+          expect(await django.call("get_user", { key: again.sessionKey })).toEqual({ authenticated: true, username: "carol", key: again.sessionKey });
         });
       });
 

@@ -292,6 +292,15 @@ def op_login(cmd):
     return result
 
 
+def op_user(cmd):
+    """The auth_user row (created when missing; `password` sets a new one, as a password change does)."""
+    user, _ = User.objects.get_or_create(username=cmd["username"])
+    if cmd.get("password"):
+        user.set_password(cmd["password"])
+        user.save()
+    return {"id": user.pk, "password": user.password, "is_active": user.is_active}
+
+
 def op_get_user(cmd):
     """django.contrib.auth.get_user() for the session `key`: who Django thinks is logged in."""
     request = request_with_cookie(cmd["key"])
