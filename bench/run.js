@@ -4,9 +4,13 @@ const { execFileSync } = require("node:child_process");
 const { existsSync } = require("node:fs");
 const path = require("node:path");
 
-for (const name of ["codec.js", "store.js"]) {
-  const file = path.join(__dirname, name);
-  if (!existsSync(file)) continue;
-  console.log(`\n== ${name}`);
+// TypeScript benchmarks import the generated Prisma client, so they are compiled on the spot.
+const root = path.join(__dirname, "..");
+execFileSync(process.execPath, [path.join(root, "scripts", "prisma-generate.js")], { stdio: "inherit" });
+execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", path.join(root, "tsconfig.bench.json")], { stdio: "inherit" });
+
+for (const file of [path.join(__dirname, "codec.js"), path.join(root, ".bench-build", "bench", "store.js")]) {
+  if (!existsSync(file)) throw new Error(`missing benchmark ${file}`);
+  console.log(`\n== ${path.basename(file)}`);
   execFileSync(process.execPath, [file], { stdio: "inherit" });
 }
