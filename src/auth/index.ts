@@ -1,6 +1,7 @@
 /**
  * Django auth awareness: read and write the login that `django.contrib.auth` keeps in the
- * session (`getUser`, `login`, `logout`, `updateSessionAuthHash`). Pure: no ORM, no
+ * session (`getUser`, `login`, `logout`, `updateSessionAuthHash`), and check or make passwords in
+ * Django's stored formats (`checkPassword`, `verifyPassword`, `makePassword`). Pure: no ORM, no
  * framework; you load the user row yourself (`loadUser`).
  */
 export {
@@ -23,3 +24,19 @@ export {
 } from "./auth-settings";
 export { getUser, type GetUserOptions, type GetUserResult, type GetUserReason } from "./get-user";
 export { login, logout, updateSessionAuthHash, type LoginOptions, type LoginResult, type UpdateSessionAuthHashOptions } from "./login";
+export {
+  checkPassword,
+  verifyPassword,
+  makePassword,
+  isPasswordUsable,
+  identifyHasher,
+  UNUSABLE_PASSWORD_PREFIX,
+  UNUSABLE_PASSWORD_SUFFIX_LENGTH,
+  DEFAULT_PBKDF2_ITERATIONS,
+  DEFAULT_PASSWORD_HASHERS,
+  type PasswordHasherOptions,
+  type MakePasswordOptions,
+  type VerifyPasswordResult,
+} from "./passwords";
+export { PASSWORD_ALGORITHMS, ScryptMemoryLimitExceeded, type PasswordAlgorithm } from "./password-hashers";
+export { PasswordHasherLibraryMissing } from "./errors";
