@@ -4,8 +4,9 @@
  * (version, database, USE_TZ) configuration (test/interop/django_db_bridge.py), answering JSON
  * commands; the tests fail, not skip, when Python or Django is missing.
  *
- * The row adapter is a parameter (`ADAPTERS`): today the raw SqlRowAdapter baseline over the
- * plain drivers; the Prisma and TypeORM adapters join the table to run the same cases.
+ * The row adapter is a parameter (`ADAPTERS`): the raw SqlRowAdapter baseline over the plain
+ * drivers against both Django versions, and the TypeORM and Prisma adapters against Django 5.2
+ * (see `AdapterKind.versions`). A new adapter is one more entry.
  *
  * Interpreters: DJANGO32_PYTHON (default: Debian's /usr/bin/python3, where
  * scripts/setup-test-env.sh installs python3-django 3.2) and DJANGO52_PYTHON (default: the
