@@ -3,7 +3,9 @@ import type { DjangoTimeOptions } from "../core/django-datetime";
 import { Session, type SessionBackend, type SessionSettings } from "../core/session";
 import { DEFAULT_COOKIE_AGE, SessionCodec, type SessionCodecOptions, type SessionData } from "../core/session-codec";
 import { generateSessionKey, MAX_SESSION_KEY_LENGTH } from "../core/session-key";
+import { consoleLogger, type SessionLogger } from "../core/logger";
 import type { SessionRowAdapter } from "./row-adapter";
+import type { SessionCacheAdapter } from "./session-cache";
 
 /** A database failure while loading or saving a session (the cause is attached). */
 export class SessionStorageError extends DjangoSessionError {
@@ -41,6 +43,11 @@ export interface DjangoSessionRepositoryOptions extends SessionCodecOptions {
   concurrency?: "merge" | "django";
   /** Conflicts retried before a save gives up with `SessionConflictError`. @default 50 */
   maxMergeAttempts?: number;
+  /**
+   * Django's `cached_db` engine: read through this cache and keep it coherent on every save,
+   * cycle and delete. Cache failures are logged and never fail a request (Django 5.1+).
+   */
+  cache?: SessionCacheAdapter;
 }
 
 /** A merging save lost the compare-and-swap race `maxMergeAttempts` times in a row. */
@@ -76,6 +83,8 @@ export class DjangoSessionRepository implements SessionBackend {
   private readonly generateKey: () => string;
   private readonly now: () => number;
   private readonly merge: boolean;
+  private readonly cache: SessionCacheAdapter | null;
+  private readonly logger: SessionLogger;
   private readonly maxMergeAttempts: number;
 
   constructor(options: DjangoSessionRepositoryOptions) {
@@ -112,6 +121,8 @@ export class DjangoSessionRepository implements SessionBackend {
       throw new ImproperlyConfigured(`concurrency must be "merge" or "django" (got ${JSON.stringify(options.concurrency)}).`);
     }
     this.merge = concurrency === "merge";
+    this.cache = options.cache ?? null;
+    this.logger = options.logger ?? consoleLogger;
     this.maxMergeAttempts = options.maxMergeAttempts ?? 50;
     if (!Number.isSafeInteger(this.maxMergeAttempts) || this.maxMergeAttempts < 1) {
       throw new ImproperlyConfigured(`maxMergeAttempts must be a positive whole number (got ${String(options.maxMergeAttempts)}).`);
@@ -139,6 +150,11 @@ export class DjangoSessionRepository implements SessionBackend {
   async load(session: Session<any>): Promise<SessionData | null> {
     const key = session.sessionKey;
     if (key === null || key.length > MAX_SESSION_KEY_LENGTH || !PLAUSIBLE_KEY.test(key)) return null;
+    if (this.cache) {
+      const cached = await this.cacheCall("get", () => this.cache!.get(key));
+      // Loaded without the row's string: the next save re-reads the row to merge (see save()).
+      if (cached !== undefined) return cached;
+    }
     let row;
     try {
       row = await this.adapter.load(key, new Date(this.now()));
@@ -149,7 +165,22 @@ export class DjangoSessionRepository implements SessionBackend {
     if (row === null) return null;
     const data = this.decodeRow(row.sessionData, "load");
     session.backendState = { sessionData: row.sessionData } satisfies LoadedState;
+    if (this.cache) {
+      const timeout = await session.getExpiryAge({ expiry: row.expireDate as never });
+      await this.cacheCall("set", () => this.cache!.set(key, data, timeout));
+    }
     return data;
+  }
+
+  /** A cache call that never fails the request: errors are logged, as Django 5.1+ does. */
+  private async cacheCall<T>(action: string, call: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await call();
+    } catch (error) {
+      const context = { action, error: (error as Error)?.message ?? String(error) };
+      (this.logger.error ?? this.logger.warn).call(this.logger, "Error accessing the session cache", context);
+      return undefined;
+    }
   }
 
   /**
@@ -167,6 +198,7 @@ export class DjangoSessionRepository implements SessionBackend {
 
   async exists(sessionKey: string): Promise<boolean> {
     if (!sessionKey || sessionKey.length > MAX_SESSION_KEY_LENGTH || !PLAUSIBLE_KEY.test(sessionKey)) return false;
+    if (this.cache && (await this.cacheCall("get", () => this.cache!.get(sessionKey))) !== undefined) return true;
     return this.adapter.exists(sessionKey);
   }
 
@@ -191,6 +223,8 @@ export class DjangoSessionRepository implements SessionBackend {
     const data = await session.dataForSave(mustCreate);
     const row = await this.row(session, data);
     const loaded = (session.backendState as LoadedState | undefined)?.sessionData;
+    // Loaded from the cache, so the row's string is unknown: merge against a fresh read.
+    if (!mustCreate && this.merge && loaded === undefined && this.cache) return this.mergeAndSave(session);
     let written: boolean;
     try {
       if (mustCreate) written = await this.adapter.insert(row);
@@ -203,7 +237,17 @@ export class DjangoSessionRepository implements SessionBackend {
     if (!written && this.merge && loaded !== undefined) return this.mergeAndSave(session);
     // The row is gone (a logout in a concurrent request): Django's UpdateError. Never re-insert.
     if (!written) throw new UpdateError();
-    session.backendState = { sessionData: row.sessionData } satisfies LoadedState;
+    await this.written(session, data, row.sessionData);
+  }
+
+  /** After a successful write: remember the stored string; refresh the cache (cached_db). */
+  private async written(session: Session<any>, data: SessionData, sessionData: string): Promise<void> {
+    session.backendState = { sessionData } satisfies LoadedState;
+    if (this.cache) {
+      const key = session.sessionKey!;
+      const timeout = await session.getExpiryAge({ expiry: data._session_expiry as never });
+      await this.cacheCall("set", () => this.cache!.set(key, data, timeout));
+    }
   }
 
   private async row(session: Session<any>, data: SessionData) {
@@ -246,7 +290,7 @@ export class DjangoSessionRepository implements SessionBackend {
         throw new SessionStorageError("save", error);
       }
       if (written) {
-        session.backendState = { sessionData: row.sessionData } satisfies LoadedState;
+        await this.written(session, merged, row.sessionData);
         return;
       }
       // Spread the retries of many writers of one session a little apart.
@@ -258,6 +302,7 @@ export class DjangoSessionRepository implements SessionBackend {
   async delete(sessionKey: string): Promise<void> {
     if (!sessionKey || sessionKey.length > MAX_SESSION_KEY_LENGTH) return;
     await this.adapter.delete(sessionKey);
+    if (this.cache) await this.cacheCall("delete", () => this.cache!.delete(sessionKey));
   }
 
   // --- maintenance ---------------------------------------------------------------------

@@ -1,3 +1,4 @@
 export { DjangoSessionRepository, SessionStorageError, SessionConflictError, type DjangoSessionRepositoryOptions } from "./django-session-repository";
 export type { SessionRow, SessionRowAdapter } from "./row-adapter";
 export { SqlRowAdapter, type SqlExecutor, type SqlRowAdapterOptions } from "./sql-row-adapter";
+export type { SessionCacheAdapter } from "./session-cache";
