@@ -62,3 +62,17 @@ if ! "$VENV/bin/python" -c "import django, psycopg2, pymysql; assert django.VERS
   "$VENV/bin/python" -m pip install -q --retries 0 --timeout 5 "django==5.2.*" psycopg2-binary pymysql 2>&1 | grep -v -e "^WARNING: Retrying" -e "is ignored" || true
 fi
 "$VENV/bin/python" -c "import django; print('[setup] Django', django.get_version(), 'at $VENV/bin/python')"
+
+# --- Password hasher libraries for the auth interop tests (test/auth) ----------------------
+# Django checks argon2 and bcrypt hashes only with argon2-cffi and bcrypt installed. Best effort:
+# without them the tests assert that Django cannot check those hashes instead.
+if ! /usr/bin/python3 -c "import argon2, bcrypt" >/dev/null 2>&1; then
+  log "installing argon2-cffi and bcrypt for Django 3.2 from Debian"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq python3-argon2 python3-bcrypt >/dev/null 2>&1 \
+    || { apt-get update -qq && apt-get install -y -qq python3-argon2 python3-bcrypt >/dev/null; } || true
+fi
+if ! "$VENV/bin/python" -c "import argon2, bcrypt" >/dev/null 2>&1; then
+  log "installing argon2-cffi and bcrypt into $VENV"
+  "$VENV/bin/python" -m pip install -q --retries 0 --timeout 5 argon2-cffi bcrypt 2>&1 | grep -v -e "^WARNING: Retrying" -e "is ignored" || true
+fi

@@ -1,3 +1,5 @@
+import { execFile } from "node:child_process";
+import path from "node:path";
 import { DjangoSessionRepository, SqlRowAdapter, type Session } from "../../src";
 import { openSqlite, type RawDatabase } from "../support/raw-tables";
 
@@ -37,4 +39,34 @@ export async function openAuthStore(name: string): Promise<AuthTestStore> {
     },
     close: () => db.close(),
   };
+}
+
+/**
+ * The Python that runs Django `version`: `$DJANGO32_PYTHON` / `$DJANGO52_PYTHON`, else what
+ * scripts/setup-test-env.sh installs (Debian's python3 with python3-django 3.2; the repository's
+ * `.venv-django52`). Missing Python or Django fails the interop tests; they never skip.
+ */
+export function djangoPython(version: "3.2" | "5.2"): string {
+  if (version === "3.2") return process.env.DJANGO32_PYTHON || "/usr/bin/python3";
+  return process.env.DJANGO52_PYTHON || path.join(__dirname, "..", "..", ".venv-django52", "bin", "python");
+}
+
+/** Runs `script` (in test/auth) under Django `version` with `input` as JSON on stdin; its stdout parsed as JSON. */
+export function runDjango<T>(version: "3.2" | "5.2", script: string, input: unknown): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      djangoPython(version),
+      [path.join(__dirname, script)],
+      { maxBuffer: 64 * 1024 * 1024, timeout: 120_000 },
+      (error, stdout, stderr) => {
+        if (error) return reject(new Error(`Django ${version} (${djangoPython(version)} ${script}) failed: ${error.message}\n${stderr}`));
+        try {
+          resolve(JSON.parse(stdout) as T);
+        } catch (parseError) {
+          reject(new Error(`Django ${version} wrote no JSON: ${String(parseError)}\n${stdout}\n${stderr}`));
+        }
+      },
+    );
+    child.stdin!.end(JSON.stringify(input));
+  });
 }
