@@ -19,7 +19,8 @@ export interface SessionBackend {
   /** Django's `save(must_create)`. */
   save(session: Session<any>, mustCreate: boolean): Promise<void>;
   exists(sessionKey: string): Promise<boolean>;
-  delete(sessionKey: string): Promise<void>;
+  /** Deletes the stored session; `session` is the one asking, when it is its own key. */
+  delete(sessionKey: string, session?: Session<any>): Promise<void>;
 }
 
 /** Settings a session needs for its expiry arithmetic, named after Django's. */
@@ -330,7 +331,7 @@ export class Session<T extends Record<string, unknown> = Record<string, unknown>
   async deleteSession(sessionKey?: string | null): Promise<void> {
     const key = sessionKey ?? this._key;
     if (key === null) return;
-    await this.backend.delete(key);
+    await this.backend.delete(key, key === this._key ? this : undefined);
   }
 
   /** `session.flush()`: clears the data, deletes the stored session and drops the key (logout). */
