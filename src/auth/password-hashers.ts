@@ -15,6 +15,7 @@ import { loadOptionalModule } from "./optional-module";
 /** The password hashers this package can check and make (Django's `algorithm` names). */
 export type PasswordAlgorithm = "pbkdf2_sha256" | "pbkdf2_sha1" | "argon2" | "bcrypt_sha256" | "bcrypt" | "scrypt" | "md5";
 
+/** Every `PasswordAlgorithm`, for `passwordHashers` (Django's `PASSWORD_HASHERS` by `algorithm` name). */
 export const PASSWORD_ALGORITHMS: readonly PasswordAlgorithm[] = Object.freeze([
   "pbkdf2_sha256",
   "pbkdf2_sha1",
@@ -58,7 +59,7 @@ export interface Hasher {
   hardenRuntime(password: string, encoded: string, settings: HasherSettings): Promise<void>;
 }
 
-/** A scrypt hash needs more memory than `maxmem` allows. */
+/** A scrypt hash needs more memory than `maxmem` allows (Django raises `ValueError: memory limit exceeded`). */
 export class ScryptMemoryLimitExceeded extends DjangoSessionError {
   constructor(needed: number, maxmem: number) {
     super(
@@ -68,10 +69,10 @@ export class ScryptMemoryLimitExceeded extends DjangoSessionError {
   }
 }
 
-/** Django's `RANDOM_STRING_CHARS`. */
+/** Django's `RANDOM_STRING_CHARS`. @internal */
 export const RANDOM_STRING_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
-/** `get_random_string(length)`: uniform over RANDOM_STRING_CHARS (randomInt is unbiased). */
+/** `get_random_string(length)`: uniform over RANDOM_STRING_CHARS (randomInt is unbiased). @internal */
 export function getRandomString(length: number, allowed = RANDOM_STRING_CHARS): string {
   let out = "";
   for (let i = 0; i < length; i++) out += allowed[randomInt(allowed.length)];
@@ -91,7 +92,7 @@ async function randomSalt(): Promise<string> {
   return getRandomString(SALT_LENGTH);
 }
 
-/** Python's `s.split(sep, maxsplit)`. */
+/** Python's `s.split(sep, maxsplit)`. @internal */
 export function pySplit(text: string, sep: string, maxsplit: number): string[] {
   const out: string[] = [];
   let rest = text;
