@@ -136,6 +136,11 @@ export class SessionMiddlewareCore {
     }
     let varyCookie = accessed;
     let setCookie: string | null = null;
+    if (!modified && !saveEveryRequest && !empty && status < 500 && session.loaded && (await session.touch())) {
+      // Sliding expiry moved the row's expire_date: move the cookie's along with it.
+      const maxAge = (await session.getExpireAtBrowserClose()) ? null : await session.getExpiryAge();
+      return { setCookie: serializeSessionCookie(cookie, session.sessionKey!, maxAge, now()), varyCookie: true };
+    }
     if ((modified || saveEveryRequest) && !empty) {
       const maxAge = (await session.getExpireAtBrowserClose()) ? null : await session.getExpiryAge();
       if (status < 500) {

@@ -19,6 +19,8 @@ export interface SessionBackend {
   /** Django's `save(must_create)`. */
   save(session: Session<any>, mustCreate: boolean): Promise<void>;
   exists(sessionKey: string): Promise<boolean>;
+  /** Sliding expiry: move the stored expiry forward without rewriting the data, if due. Optional. */
+  touch?(session: Session<any>): Promise<boolean>;
   /** Deletes the stored session; `session` is the one asking, when it is its own key. */
   delete(sessionKey: string, session?: Session<any>): Promise<void>;
 }
@@ -314,6 +316,14 @@ export class Session<T extends Record<string, unknown> = Record<string, unknown>
   /** `session.save()`: persists the data (the middleware calls it only when modified). */
   async save(options: { mustCreate?: boolean } = {}): Promise<void> {
     await this.backend.save(this, options.mustCreate ?? false);
+  }
+
+  /**
+   * Sliding expiry (the repository's `touchThreshold`): extends the stored expiry of a loaded,
+   * unmodified session when it is due. Resolves whether it did. The middleware calls it.
+   */
+  async touch(): Promise<boolean> {
+    return (await this.backend.touch?.(this)) ?? false;
   }
 
   /** `session.create()`: a new key, saved immediately. */

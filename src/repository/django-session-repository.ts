@@ -6,6 +6,7 @@ import { generateSessionKey, MAX_SESSION_KEY_LENGTH } from "../core/session-key"
 import { consoleLogger, type SessionLogger } from "../core/logger";
 import type { SessionRowAdapter } from "./row-adapter";
 import type { SessionCacheAdapter } from "./session-cache";
+import type { SessionEventHandlers } from "./session-events";
 
 /** A database failure while loading or saving a session (the cause is attached). */
 export class SessionStorageError extends DjangoSessionError {
@@ -48,6 +49,15 @@ export interface DjangoSessionRepositoryOptions extends SessionCodecOptions {
    * cycle and delete. Cache failures are logged and never fail a request (Django 5.1+).
    */
   cache?: SessionCacheAdapter;
+  /** Handlers for what happens to sessions (metrics, logs); see `SessionEvents`. */
+  on?: SessionEventHandlers;
+  /**
+   * Sliding expiry without rewriting the data: when less than this share of a session's lifetime
+   * remains (0 < share < 1), the middleware moves `expire_date` forward with an UPDATE of that
+   * column only and re-sends the cookie; at most once per threshold. Off by default (Django can
+   * only slide expiry by re-saving everything on every request, `SESSION_SAVE_EVERY_REQUEST`).
+   */
+  touchThreshold?: number;
 }
 
 /** A merging save lost the compare-and-swap race `maxMergeAttempts` times in a row. */
@@ -59,6 +69,8 @@ export class SessionConflictError extends DjangoSessionError {
 
 /** State the repository keeps on a session it loaded. */
 interface LoadedState {
+  /** The row's `expire_date` when loaded from the database (for sliding expiry). */
+  expireDate?: Date;
   /** The exact `session_data` string read, for compare-and-swap saves. */
   sessionData: string;
 }
@@ -85,6 +97,8 @@ export class DjangoSessionRepository implements SessionBackend {
   private readonly merge: boolean;
   private readonly cache: SessionCacheAdapter | null;
   private readonly logger: SessionLogger;
+  private readonly events: SessionEventHandlers;
+  private readonly touchThreshold: number | null;
   private readonly maxMergeAttempts: number;
 
   constructor(options: DjangoSessionRepositoryOptions) {
@@ -123,6 +137,11 @@ export class DjangoSessionRepository implements SessionBackend {
     this.merge = concurrency === "merge";
     this.cache = options.cache ?? null;
     this.logger = options.logger ?? consoleLogger;
+    this.events = options.on ?? {};
+    this.touchThreshold = options.touchThreshold ?? null;
+    if (this.touchThreshold !== null && !(this.touchThreshold > 0 && this.touchThreshold < 1)) {
+      throw new ImproperlyConfigured(`touchThreshold must be a share of the session lifetime between 0 and 1, e.g. 0.5 (got ${String(options.touchThreshold)}).`);
+    }
     this.maxMergeAttempts = options.maxMergeAttempts ?? 50;
     if (!Number.isSafeInteger(this.maxMergeAttempts) || this.maxMergeAttempts < 1) {
       throw new ImproperlyConfigured(`maxMergeAttempts must be a positive whole number (got ${String(options.maxMergeAttempts)}).`);
@@ -153,7 +172,10 @@ export class DjangoSessionRepository implements SessionBackend {
     if (this.cache) {
       const cached = await this.cacheCall("get", () => this.cache!.get(key));
       // Loaded without the row's string: the next save re-reads the row to merge (see save()).
-      if (cached !== undefined) return cached;
+      if (cached !== undefined) {
+        this.events.loaded?.({ source: "cache" });
+        return cached;
+      }
     }
     let row;
     try {
@@ -162,14 +184,44 @@ export class DjangoSessionRepository implements SessionBackend {
       // Never an empty session here: it would overwrite the real one on save.
       throw new SessionStorageError("load", error);
     }
-    if (row === null) return null;
-    const data = this.decodeRow(row.sessionData, "load");
-    session.backendState = { sessionData: row.sessionData } satisfies LoadedState;
+    if (row === null) {
+      if (this.events.missing || this.events.expired) {
+        // Only a listener pays for telling the two apart.
+        if (await this.adapter.exists(key)) this.events.expired?.({});
+        else this.events.missing?.({});
+      }
+      return null;
+    }
+    const decoded = this.codec.decodeDetailed(row.sessionData);
+    if (!decoded.ok && decoded.reason === "too-large") {
+      throw new SessionStorageError("load", new RangeError("the stored session data is larger than maxSize; raise maxSize to read it"));
+    }
+    if (!decoded.ok) this.events.invalid?.({ reason: decoded.reason });
+    else this.events.loaded?.({ source: "db" });
+    const data = decoded.data;
+    session.backendState = { sessionData: row.sessionData, expireDate: row.expireDate } satisfies LoadedState;
+    if (decoded.ok && decoded.keyIndex > 0) {
+      // Signed with an old secret: rewrite it with the current one now (compare-and-swap, so a
+      // concurrent change is never overwritten), so that the old secret can be retired.
+      const resigned = await this.resign(session, data, row.sessionData, row.expireDate);
+      this.events.fallbackSecret?.({ keyIndex: decoded.keyIndex, resigned });
+    }
     if (this.cache) {
       const timeout = await session.getExpiryAge({ expiry: row.expireDate as never });
       await this.cacheCall("set", () => this.cache!.set(key, data, timeout));
     }
     return data;
+  }
+
+  private async resign(session: Session<any>, data: SessionData, loaded: string, expireDate: Date): Promise<boolean> {
+    const sessionData = this.codec.encode(data);
+    try {
+      if (!(await this.adapter.update({ sessionKey: session.sessionKey!, sessionData, expireDate }, loaded))) return false;
+    } catch {
+      return false; // the read succeeded; re-signing is an optimisation and can wait
+    }
+    session.backendState = { sessionData, expireDate } satisfies LoadedState;
+    return true;
   }
 
   /** A cache call that never fails the request: errors are logged, as Django 5.1+ does. */
@@ -179,6 +231,7 @@ export class DjangoSessionRepository implements SessionBackend {
     } catch (error) {
       const context = { action, error: (error as Error)?.message ?? String(error) };
       (this.logger.error ?? this.logger.warn).call(this.logger, "Error accessing the session cache", context);
+      this.events.cacheError?.({ action, message: context.error });
       return undefined;
     }
   }
@@ -209,6 +262,7 @@ export class DjangoSessionRepository implements SessionBackend {
       session.setSessionKeyForBackend(this.generateKey());
       try {
         await this.save(session, true);
+        this.events.created?.({ attempts: attempt + 1 });
         return;
       } catch (error) {
         if (error instanceof CreateError) continue;
@@ -236,13 +290,17 @@ export class DjangoSessionRepository implements SessionBackend {
     if (!written && mustCreate) throw new CreateError();
     if (!written && this.merge && loaded !== undefined) return this.mergeAndSave(session);
     // The row is gone (a logout in a concurrent request): Django's UpdateError. Never re-insert.
-    if (!written) throw new UpdateError();
-    await this.written(session, data, row.sessionData);
+    if (!written) {
+      this.events.interrupted?.({});
+      throw new UpdateError();
+    }
+    await this.written(session, data, row.sessionData, row.expireDate, false);
   }
 
   /** After a successful write: remember the stored string; refresh the cache (cached_db). */
-  private async written(session: Session<any>, data: SessionData, sessionData: string): Promise<void> {
-    session.backendState = { sessionData } satisfies LoadedState;
+  private async written(session: Session<any>, data: SessionData, sessionData: string, expireDate: Date, merged: boolean): Promise<void> {
+    session.backendState = { sessionData, expireDate } satisfies LoadedState;
+    this.events.saved?.({ merged });
     if (this.cache) {
       const key = session.sessionKey!;
       const timeout = await session.getExpiryAge({ expiry: data._session_expiry as never });
@@ -275,7 +333,11 @@ export class DjangoSessionRepository implements SessionBackend {
       } catch (error) {
         throw new SessionStorageError("save", error);
       }
-      if (fresh === null) throw new UpdateError();
+      if (fresh === null) {
+        this.events.interrupted?.({});
+        throw new UpdateError();
+      }
+      this.events.conflict?.({ attempt });
       const merged: SessionData = cleared ? {} : this.decodeRow(fresh.sessionData, "save");
       for (const [name, change] of keys) {
         if (change.type === "delete") delete merged[name];
@@ -290,13 +352,40 @@ export class DjangoSessionRepository implements SessionBackend {
         throw new SessionStorageError("save", error);
       }
       if (written) {
-        await this.written(session, merged, row.sessionData);
+        await this.written(session, merged, row.sessionData, row.expireDate, true);
         return;
       }
       // Spread the retries of many writers of one session a little apart.
       await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(attempt, 10)));
     }
     throw new SessionConflictError(this.maxMergeAttempts);
+  }
+
+  /**
+   * Sliding expiry (`touchThreshold`): when less than that share of the session's lifetime is
+   * left, move `expire_date` to now + lifetime with an UPDATE of that column only. Resolves
+   * whether it did. Sessions with an absolute expiry date, or read from the cache, are left alone.
+   */
+  async touch(session: Session<any>): Promise<boolean> {
+    const state = session.backendState as LoadedState | undefined;
+    if (this.touchThreshold === null || !state?.expireDate || session.sessionKey === null || !session.loaded) return false;
+    const expiry = await session.get("_session_expiry");
+    if (typeof expiry === "string") return false;
+    const lifetime = await session.getExpiryAge();
+    const now = this.now();
+    if (state.expireDate.getTime() - now >= this.touchThreshold * lifetime * 1000) return false;
+    const expireDate = new Date(now + lifetime * 1000);
+    let touched: boolean;
+    try {
+      touched = await this.adapter.touch(session.sessionKey, expireDate);
+    } catch (error) {
+      throw new SessionStorageError("touch", error);
+    }
+    if (touched) {
+      session.backendState = { ...state, expireDate } satisfies LoadedState;
+      this.events.touched?.({});
+    }
+    return touched;
   }
 
   async delete(sessionKey: string): Promise<void> {
@@ -323,7 +412,10 @@ export class DjangoSessionRepository implements SessionBackend {
       const deleted = await this.adapter.deleteExpired(now, batchSize);
       total += deleted;
       options.onProgress?.(total);
-      if (deleted < batchSize) return total;
+      if (deleted < batchSize) {
+        this.events.cleared?.({ deleted: total });
+        return total;
+      }
     }
   }
 }

@@ -41,6 +41,12 @@ export interface SessionRowAdapter {
    */
   update(row: SessionRow, expectedData?: string): Promise<boolean>;
 
+  /**
+   * `UPDATE ... SET expire_date = ? WHERE session_key = ?`: sliding expiry without rewriting the
+   * data. Resolves `false` when no row has the key.
+   */
+  touch(sessionKey: string, expireDate: Date): Promise<boolean>;
+
   /** `DELETE ... WHERE session_key = ?`; no error when there is no such row. */
   delete(sessionKey: string): Promise<void>;
 

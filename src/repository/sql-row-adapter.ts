@@ -28,6 +28,7 @@ interface Statements {
   insert: string;
   update: string;
   updateIfUnchanged: string;
+  touch: string;
   delete: string;
   deleteExpired: string;
 }
@@ -55,6 +56,7 @@ function statements(dialect: SqlExecutor["dialect"], tableName: string): Stateme
     updateIfUnchanged: reset(
       `UPDATE ${t} SET session_data = ${p()}, expire_date = ${p()} WHERE session_key = ${p()} AND session_data = ${p()}`,
     ),
+    touch: reset(`UPDATE ${t} SET expire_date = ${p()} WHERE session_key = ${p()}`),
     delete: reset(`DELETE FROM ${t} WHERE session_key = ${p()}`),
     // Bounded batches on the expire_date index. PostgreSQL skips rows another cleaner holds, so
     // parallel runs never wait on each other; MySQL deletes in index order to keep lock order
@@ -126,6 +128,10 @@ export class SqlRowAdapter implements SessionRowAdapter {
         ? await this.executor.execute(this.sql.update, params)
         : await this.executor.execute(this.sql.updateIfUnchanged, [...params, expectedData]);
     return affected > 0;
+  }
+
+  async touch(sessionKey: string, expireDate: Date): Promise<boolean> {
+    return (await this.executor.execute(this.sql.touch, [this.toDb(expireDate), sessionKey])) > 0;
   }
 
   async delete(sessionKey: string): Promise<void> {

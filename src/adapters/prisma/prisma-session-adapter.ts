@@ -213,6 +213,10 @@ export class PrismaSessionAdapter implements SessionRowAdapter {
     return found.length > 0;
   }
 
+  touch(sessionKey: string, expireDate: Date): Promise<boolean> {
+    return this.rows.touch(sessionKey, expireDate);
+  }
+
   delete(sessionKey: string): Promise<void> {
     return this.rows.delete(sessionKey);
   }
