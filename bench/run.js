@@ -9,7 +9,8 @@ const root = path.join(__dirname, "..");
 execFileSync(process.execPath, [path.join(root, "scripts", "prisma-generate.js")], { stdio: "inherit" });
 execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", path.join(root, "tsconfig.bench.json")], { stdio: "inherit" });
 
-for (const file of [path.join(__dirname, "codec.js"), path.join(root, ".bench-build", "bench", "store.js")]) {
+const built = (name) => path.join(root, ".bench-build", "bench", name);
+for (const file of [path.join(__dirname, "codec.js"), built("store.js"), built("concurrency.js")]) {
   if (!existsSync(file)) throw new Error(`missing benchmark ${file}`);
   console.log(`\n== ${path.basename(file)}`);
   execFileSync(process.execPath, [file], { stdio: "inherit" });

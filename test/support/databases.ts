@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 
 /**
  * Where the tests find the databases `scripts/setup-test-env.sh` prepares. Override with the
@@ -20,9 +20,20 @@ export const TMP_DIR = join(__dirname, "..", ".tmp");
 
 export type Dialect = "postgres" | "mysql" | "sqlite";
 
+/** The repository's root (this file also runs compiled from .bench-build/). */
+function repoRoot(): string {
+  let dir = __dirname;
+  while (!existsSync(join(dir, "migrations", "postgres.sql"))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error("migrations/ not found above " + __dirname);
+    dir = parent;
+  }
+  return dir;
+}
+
 /** Django's DDL for `django_session` on a dialect, split into statements. */
 export function djangoSessionDdl(dialect: Dialect): string[] {
-  const sql = readFileSync(join(__dirname, "..", "..", "migrations", `${dialect}.sql`), "utf8");
+  const sql = readFileSync(join(repoRoot(), "migrations", `${dialect}.sql`), "utf8");
   return sql
     .split("\n")
     .filter((line) => !line.startsWith("--"))
