@@ -1,5 +1,6 @@
 /**
- * `django-session/koa`: announced entry point. The koa integration (Django's SessionMiddleware
- * behaviour) is built by the integrations issue; until then this module exports nothing.
+ * `django-session/koa`: Django's `SessionMiddleware` as Koa middleware. The rules live in
+ * `SessionMiddlewareCore`; this file only moves its answers onto Koa's context. Koa is imported
+ * as types only (an optional peer dependency; TypeScript users also need `@types/koa`).
  */
-export {};
+export { djangoSession, type DjangoSessionKoaOptions } from "./django-session";
