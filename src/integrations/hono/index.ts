@@ -1,5 +1,6 @@
 /**
- * `django-session/hono`: announced entry point. The hono integration (Django's SessionMiddleware
- * behaviour) is built by the integrations issue; until then this module exports nothing.
+ * `django-session/hono`: Django's `SessionMiddleware` as Hono middleware. The rules live in
+ * `SessionMiddlewareCore`; this file only moves its answers onto Hono's context and response.
+ * Hono is imported as types only (an optional peer dependency).
  */
-export {};
+export { djangoSession, type DjangoSessionHonoOptions, type DjangoSessionVariables } from "./django-session";
