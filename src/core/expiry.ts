@@ -1,4 +1,5 @@
 import { parseDjangoDateText, toDjangoDateText, type DjangoTimeOptions } from "./django-datetime";
+import { PyDatetime } from "./pickle";
 
 /** The session key Django keeps a custom expiry in. */
 export const EXPIRY_KEY = "_session_expiry";
@@ -10,8 +11,12 @@ export const EXPIRY_KEY = "_session_expiry";
  */
 export type ExpiryValue = number | Date | { seconds: number } | null;
 
-/** What `_session_expiry` can hold when Django or we wrote it. */
-export type StoredExpiry = number | string | null | undefined;
+/**
+ * What `_session_expiry` can hold when Django or we wrote it. A `PyDatetime` comes only from a
+ * pickled cache entry (Django 3.2's `set_expiry(datetime | timedelta)` with the cache engine) and
+ * counts as its `isoformat()`.
+ */
+export type StoredExpiry = number | string | PyDatetime | null | undefined;
 
 export interface ExpiryContext {
   /** `SESSION_COOKIE_AGE` (or an overridden `get_session_cookie_age()`), in seconds. */
@@ -59,6 +64,7 @@ const HAS_OFFSET = /(?:Z|[+-]\d\d(?::?\d\d)?)$/;
  * may be negative.
  */
 export function expiryAge(expiry: StoredExpiry, context: ExpiryContext): number {
+  if (expiry instanceof PyDatetime) expiry = expiry.isoformat();
   if (!expiry) return context.cookieAge;
   if (typeof expiry === "number") return expiry;
   const date = typeof expiry === "string" ? parseStoredDate(expiry, context.time) : null;
@@ -77,6 +83,7 @@ export function expiryAge(expiry: StoredExpiry, context: ExpiryContext): number 
  * cookie age)` seconds (so `0` and `null` both give the cookie age).
  */
 export function expiryDate(expiry: StoredExpiry, context: ExpiryContext): Date {
+  if (expiry instanceof PyDatetime) expiry = expiry.isoformat();
   if (typeof expiry === "string") {
     const date = parseStoredDate(expiry, context.time);
     if (date !== null) return date;

@@ -15,6 +15,17 @@ export {
   type UnsignFailureReason,
   type UnsignResult,
 } from "./signing";
+export {
+  pickleLoads,
+  pickleDumps,
+  PickleError,
+  PyDatetime,
+  PICKLE_DEFAULT_MAX_SIZE,
+  type PickleValue,
+  type PickleLoadsOptions,
+  type PickleDumpsOptions,
+  type PickleErrorReason,
+} from "./pickle";
 export { pyJsonDumps, pyJsonLoads, pyFloatRepr, PythonJsonError, MAX_JSON_DEPTH, type PythonJsonValue } from "./python-json";
 export {
   SessionCodec,
