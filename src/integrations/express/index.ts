@@ -1,5 +1,12 @@
 /**
- * `django-session/express`: announced entry point. The express integration (Django's SessionMiddleware
- * behaviour) is built by the integrations issue; until then this module exports nothing.
+ * `django-session/express`: Django's `SessionMiddleware` for Express 4 and 5 (and any
+ * Connect-style `(req, res, next)` server). Express is not imported, not even its types:
+ * `req.session` is added to Express's `Request` by declaration merging.
+ *
+ * ```ts
+ * import { djangoSession } from "django-session/express";
+ * app.use(djangoSession({ repository }));
+ * ```
  */
-export {};
+export { djangoSession, getSession, type DjangoSessionData, type DjangoSessionMiddleware, type DjangoSessionOptions } from "./django-session";
+export { holdHeaders, type HeldOutcome } from "./hold-headers";

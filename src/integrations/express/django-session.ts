@@ -1,0 +1,122 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { SessionInterrupted } from "../../core/errors";
+import { consoleLogger, type SessionLogger } from "../../core/logger";
+import type { Session } from "../../core/session";
+import { addVaryCookie } from "../../core/session-cookie";
+import { SessionMiddlewareCore, type RequestSession, type SessionMiddlewareOptions } from "../../core/session-middleware";
+import { holdHeaders, type HeldOutcome } from "./hold-headers";
+
+/**
+ * The data type of `req.session`. Declare your keys once, for every route:
+ *
+ * ```ts
+ * declare module "django-session/express" {
+ *   interface DjangoSessionData { cart: number[] }
+ * }
+ * ```
+ * Keys not declared still read as `unknown`.
+ */
+export interface DjangoSessionData {
+  [key: string]: unknown;
+}
+
+declare global {
+  // Declaration merging, as @types/express-session does: `req.session` in every Express handler.
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /**
+       * The request's Django session (lazy: the row is read on first use), set by
+       * `djangoSession()`. Django's `request.session`.
+       */
+      session: Session<DjangoSessionData>;
+    }
+  }
+}
+
+/** Options of `djangoSession()`: the core's `SessionMiddlewareOptions`, plus where failures are logged. */
+export interface DjangoSessionOptions extends SessionMiddlewareOptions {
+  /**
+   * Where a save that failed for another reason than a concurrent logout is reported (the
+   * response is then a 500, as in Django). Context never contains keys or data.
+   * @default consoleLogger
+   */
+  logger?: SessionLogger;
+}
+
+/** A Node/Express/Connect middleware: `(req, res, next)`. Needs no Express types. */
+export type DjangoSessionMiddleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
+
+const OPENED = Symbol.for("django-session.express.opened");
+
+/**
+ * Django's `SessionMiddleware` for Express 4 and 5 (and any Connect-style server): sets
+ * `req.session` to the request's lazy session, and before the response's headers go out applies
+ * Django's rules (`SessionMiddlewareCore.commit`): save and `Set-Cookie` when modified (or
+ * `saveEveryRequest`), never for a 5xx; cookie deletion when a request with a cookie ends empty;
+ * `Vary: Cookie` when the session was used. A row deleted meanwhile (a logout elsewhere) gives
+ * HTTP 400 with Django's `SessionInterrupted` message and is never re-created.
+ *
+ * The options are validated here, once: a mistake throws `ImproperlyConfigured` at start-up.
+ *
+ * ```ts
+ * app.use(djangoSession({ repository }));
+ * app.get("/", async (req, res) => res.json({ user: await req.session.get("_auth_user_id") }));
+ * ```
+ */
+export function djangoSession(options: DjangoSessionOptions): DjangoSessionMiddleware {
+  const core = new SessionMiddlewareCore(options);
+  const logger = options.logger ?? consoleLogger;
+
+  return function djangoSessionMiddleware(req, res, next) {
+    const request = req as IncomingMessage & { session?: Session<any>; [OPENED]?: true };
+    // Mounted twice (an app and a sub-app): the first one owns the session.
+    if (request[OPENED]) return next();
+    let opened: RequestSession;
+    try {
+      opened = core.open(req.headers.cookie);
+    } catch (error) {
+      return next(error);
+    }
+    request[OPENED] = true;
+    request.session = opened.session;
+    holdHeaders(res, (status) => commit(core, opened, status, logger));
+    next();
+  };
+}
+
+/** `process_response`, mapped onto the held response. Never rejects. */
+async function commit(core: SessionMiddlewareCore, opened: RequestSession, status: number, logger: SessionLogger): Promise<HeldOutcome> {
+  try {
+    const { setCookie, varyCookie } = await core.commit(opened, status);
+    return {
+      action: "send",
+      applyHeaders(res) {
+        if (setCookie !== null) {
+          // Appended: cookies set by the handler stay.
+          const existing = res.getHeader("Set-Cookie");
+          const cookies = existing === undefined ? [] : Array.isArray(existing) ? existing : [String(existing)];
+          res.setHeader("Set-Cookie", [...cookies, setCookie]);
+        }
+        if (varyCookie) res.setHeader("Vary", addVaryCookie(res.getHeader("Vary")));
+      },
+    };
+  } catch (error) {
+    if (error instanceof SessionInterrupted) return { action: "replace", status: 400, body: error.message };
+    // Django turns any other exception in process_response into a 500.
+    (logger.error ?? logger.warn).call(logger, "the session could not be saved", { error: (error as Error)?.message ?? String(error), code: (error as { code?: string })?.code });
+    return { action: "replace", status: 500, body: "Internal Server Error" };
+  }
+}
+
+/**
+ * `req.session` with a data type for this route, or a clear error when `djangoSession()` is not
+ * mounted in front of it.
+ */
+export function getSession<T extends Record<string, unknown> = DjangoSessionData>(req: IncomingMessage): Session<T> {
+  const session = (req as { session?: Session<T> }).session;
+  if (!session) {
+    throw new TypeError("req.session is not set: mount djangoSession({ repository }) before this route (app.use(djangoSession(...))).");
+  }
+  return session;
+}
