@@ -76,3 +76,12 @@ if ! "$VENV/bin/python" -c "import argon2, bcrypt" >/dev/null 2>&1; then
   log "installing argon2-cffi and bcrypt into $VENV"
   "$VENV/bin/python" -m pip install -q --retries 0 --timeout 5 argon2-cffi bcrypt 2>&1 | grep -v -e "^WARNING: Retrying" -e "is ignored" || true
 fi
+
+# --- Chromium for the demo's browser test (test/demo) ----------------------------------------
+# Debian's build: playwright-core drives it through executablePath (no browser download here).
+if ! command -v chromium >/dev/null 2>&1; then
+  log "installing Chromium from Debian"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+fi
+chromium --version
