@@ -8,11 +8,51 @@ import type { SessionRowAdapter } from "./row-adapter";
 import type { SessionCacheAdapter } from "./session-cache";
 import type { SessionEventHandlers } from "./session-events";
 
-/** A database failure while loading or saving a session (the cause is attached). */
+/**
+ * A database failure while loading or saving a session: the database is down or failed, or did
+ * not answer within `storageTimeout`. `status` is 503 (retrying later may work), or 500 for a
+ * stored session too large to read; Express, Fastify and Koa answer with it when it reaches
+ * their default error handler.
+ *
+ * `cause` is a copy of the driver's error with its name, message, stack and codes only: ORMs
+ * attach the statement's parameters to their errors (TypeORM's `parameters`, pg's `detail`),
+ * and those hold the session key and data, which must never reach a log.
+ */
 export class SessionStorageError extends DjangoSessionError {
-  constructor(action: string, cause: unknown) {
-    super("ERR_SESSION_STORAGE", `Could not ${action} the session: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+  readonly status: number;
+  constructor(action: string, cause: unknown, options: { status?: number } = {}) {
+    const safe = safeCause(cause);
+    super("ERR_SESSION_STORAGE", `Could not ${action} the session: ${safe.message}`, { cause: safe });
+    this.status = options.status ?? 503;
   }
+}
+
+// Codes worth keeping from a driver error (pg, mysql2, mariadb, Prisma); nothing that can hold values.
+const SAFE_ERROR_FIELDS = ["code", "errno", "sqlState", "severity"] as const;
+
+function safeCause(cause: unknown): Error {
+  if (!(cause instanceof Error)) return new Error(typeof cause === "string" ? cause : "unknown error");
+  const copy = new Error(cause.message);
+  copy.name = cause.name;
+  copy.stack = cause.stack;
+  // TypeORM wraps the driver's error; its codes are the useful ones.
+  const sources = [cause, (cause as { driverError?: unknown }).driverError];
+  for (const source of sources) {
+    if (typeof source !== "object" || source === null) continue;
+    for (const field of SAFE_ERROR_FIELDS) {
+      const value = (source as Record<string, unknown>)[field];
+      if ((typeof value === "string" || typeof value === "number") && !(field in copy)) Object.defineProperty(copy, field, { value, enumerable: true });
+    }
+  }
+  return copy;
+}
+
+/** The message of a storage call that did not finish in time. */
+function timeoutError(seconds: number): Error {
+  return Object.assign(
+    new Error(`the database did not answer within ${seconds} s (storageTimeout); its connection pool may be exhausted or the database unreachable`),
+    { code: "ETIMEDOUT" },
+  );
 }
 
 /** Options of `DjangoSessionRepository`, named after Django's settings. */
@@ -52,6 +92,15 @@ export interface DjangoSessionRepositoryOptions extends SessionCodecOptions {
   /** Handlers for what happens to sessions (metrics, logs); see `SessionEvents`. */
   on?: SessionEventHandlers;
   /**
+   * Seconds a database call of a request (load, save, touch, delete, exists) may take before it
+   * fails with `SessionStorageError`, whatever the pool does: some pools (mysql2's) queue forever
+   * when all their connections are busy. Set your pool's own acquire timeout lower where it has
+   * one (pg `connectionTimeoutMillis`, mariadb `acquireTimeout`): it also drops the queued query.
+   * `null` waits as long as the pool does. `clearExpired` is never timed.
+   * @default 10
+   */
+  storageTimeout?: number | null;
+  /**
    * Sliding expiry without rewriting the data: when less than this share of a session's lifetime
    * remains (0 < share < 1), the middleware moves `expire_date` forward with an UPDATE of that
    * column only and re-sends the cookie; at most once per threshold. Off by default (Django can
@@ -74,6 +123,12 @@ interface LoadedState {
   /** The exact `session_data` string read, for compare-and-swap saves. */
   sessionData: string;
 }
+
+function normalTime(time: DjangoTimeOptions | undefined): string {
+  return time?.useTz === false ? `USE_TZ=False, TIME_ZONE=${time.timeZone ?? "UTC"}` : "USE_TZ=True";
+}
+const sameTime = (a: DjangoTimeOptions | undefined, b: DjangoTimeOptions | undefined) => normalTime(a) === normalTime(b);
+const describeTime = normalTime;
 
 // Django loops forever on collisions; with 165-bit random keys more than a handful means the
 // key generator or the database is broken, and a clear error beats a hung request.
@@ -100,6 +155,7 @@ export class DjangoSessionRepository implements SessionBackend {
   private readonly events: SessionEventHandlers;
   private readonly touchThreshold: number | null;
   private readonly maxMergeAttempts: number;
+  private readonly storageTimeoutMs: number | null;
 
   constructor(options: DjangoSessionRepositoryOptions) {
     if (!options || typeof options !== "object") {
@@ -126,6 +182,12 @@ export class DjangoSessionRepository implements SessionBackend {
         throw new ImproperlyConfigured(`time.timeZone ${JSON.stringify(options.time.timeZone)} is not an IANA time zone name (Django's TIME_ZONE).`);
       }
     }
+    if (adapter.time !== undefined && !sameTime(adapter.time, options.time)) {
+      // Expiry arithmetic and the stored expire_date would disagree by the zone's offset.
+      throw new ImproperlyConfigured(
+        `The repository's time option (${describeTime(options.time)}) differs from its adapter's (${describeTime(adapter.time)}): pass the same time (Django's USE_TZ / TIME_ZONE) to both.`,
+      );
+    }
     this.codec = new SessionCodec(options);
     this.adapter = adapter;
     this.now = options.now ?? Date.now;
@@ -146,6 +208,11 @@ export class DjangoSessionRepository implements SessionBackend {
     if (!Number.isSafeInteger(this.maxMergeAttempts) || this.maxMergeAttempts < 1) {
       throw new ImproperlyConfigured(`maxMergeAttempts must be a positive whole number (got ${String(options.maxMergeAttempts)}).`);
     }
+    const storageTimeout = options.storageTimeout === undefined ? 10 : options.storageTimeout;
+    if (storageTimeout !== null && !(typeof storageTimeout === "number" && storageTimeout > 0 && storageTimeout <= 2147483)) {
+      throw new ImproperlyConfigured(`storageTimeout must be a number of seconds greater than 0, or null for no limit (got ${String(options.storageTimeout)}).`);
+    }
+    this.storageTimeoutMs = storageTimeout === null ? null : storageTimeout * 1000;
     this.settings = {
       cookieAge,
       expireAtBrowserClose: options.expireAtBrowserClose ?? false,
@@ -164,6 +231,36 @@ export class DjangoSessionRepository implements SessionBackend {
     return new Session<T>(sessionKey, this, this.settings);
   }
 
+  /**
+   * One database call of a request: bounded by `storageTimeout`, and any failure becomes a
+   * `SessionStorageError` (with a cause that carries no parameters). A call that times out is
+   * left to finish on its own and its outcome ignored, like any write whose answer was lost: in
+   * the default merge mode a late save is a compare-and-swap, so it can only store this
+   * request's changes onto the row it read, never over a newer write.
+   */
+  private async storage<T>(action: string, call: () => Promise<T>): Promise<T> {
+    const timeoutMs = this.storageTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const pending = call();
+      if (timeoutMs === null) return await pending;
+      return await Promise.race([
+        pending,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            pending.catch(() => undefined); // its late failure is nobody's business now
+            reject(timeoutError(timeoutMs / 1000));
+          }, timeoutMs);
+          timer.unref?.();
+        }),
+      ]);
+    } catch (error) {
+      throw new SessionStorageError(action, error);
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+    }
+  }
+
   // --- SessionBackend ------------------------------------------------------------------
 
   async load(session: Session<any>): Promise<SessionData | null> {
@@ -177,24 +274,19 @@ export class DjangoSessionRepository implements SessionBackend {
         return cached;
       }
     }
-    let row;
-    try {
-      row = await this.adapter.load(key, new Date(this.now()));
-    } catch (error) {
-      // Never an empty session here: it would overwrite the real one on save.
-      throw new SessionStorageError("load", error);
-    }
+    // A failure is an error, never an empty session: that would overwrite the real one on save.
+    const row = await this.storage("load", () => this.adapter.load(key, new Date(this.now())));
     if (row === null) {
       if (this.events.missing || this.events.expired) {
         // Only a listener pays for telling the two apart.
-        if (await this.adapter.exists(key)) this.events.expired?.({});
+        if (await this.storage("load", () => this.adapter.exists(key))) this.events.expired?.({});
         else this.events.missing?.({});
       }
       return null;
     }
     const decoded = this.codec.decodeDetailed(row.sessionData);
     if (!decoded.ok && decoded.reason === "too-large") {
-      throw new SessionStorageError("load", new RangeError("the stored session data is larger than maxSize; raise maxSize to read it"));
+      throw new SessionStorageError("load", new RangeError("the stored session data is larger than maxSize; raise maxSize to read it"), { status: 500 });
     }
     if (!decoded.ok) this.events.invalid?.({ reason: decoded.reason });
     else this.events.loaded?.({ source: "db" });
@@ -216,7 +308,7 @@ export class DjangoSessionRepository implements SessionBackend {
   private async resign(session: Session<any>, data: SessionData, loaded: string, expireDate: Date): Promise<boolean> {
     const sessionData = this.codec.encode(data);
     try {
-      if (!(await this.adapter.update({ sessionKey: session.sessionKey!, sessionData, expireDate }, loaded))) return false;
+      if (!(await this.storage("re-sign", () => this.adapter.update({ sessionKey: session.sessionKey!, sessionData, expireDate }, loaded)))) return false;
     } catch {
       return false; // the read succeeded; re-signing is an optimisation and can wait
     }
@@ -244,7 +336,7 @@ export class DjangoSessionRepository implements SessionBackend {
   private decodeRow(sessionData: string, action: string): SessionData {
     const result = this.codec.decodeDetailed(sessionData);
     if (!result.ok && result.reason === "too-large") {
-      throw new SessionStorageError(action, new RangeError("the stored session data is larger than maxSize; raise maxSize to read it"));
+      throw new SessionStorageError(action, new RangeError("the stored session data is larger than maxSize; raise maxSize to read it"), { status: 500 });
     }
     return result.data;
   }
@@ -252,7 +344,7 @@ export class DjangoSessionRepository implements SessionBackend {
   async exists(sessionKey: string): Promise<boolean> {
     if (!sessionKey || sessionKey.length > MAX_SESSION_KEY_LENGTH || !PLAUSIBLE_KEY.test(sessionKey)) return false;
     if (this.cache && (await this.cacheCall("get", () => this.cache!.get(sessionKey))) !== undefined) return true;
-    return this.adapter.exists(sessionKey);
+    return this.storage("look up", () => this.adapter.exists(sessionKey));
   }
 
   async create(session: Session<any>): Promise<void> {
@@ -279,14 +371,9 @@ export class DjangoSessionRepository implements SessionBackend {
     const loaded = (session.backendState as LoadedState | undefined)?.sessionData;
     // Loaded from the cache, so the row's string is unknown: merge against a fresh read.
     if (!mustCreate && this.merge && loaded === undefined && this.cache) return this.mergeAndSave(session);
-    let written: boolean;
-    try {
-      if (mustCreate) written = await this.adapter.insert(row);
-      else if (this.merge && loaded !== undefined) written = await this.adapter.update(row, loaded);
-      else written = await this.adapter.update(row);
-    } catch (error) {
-      throw new SessionStorageError("save", error);
-    }
+    const written = await this.storage("save", () =>
+      mustCreate ? this.adapter.insert(row) : this.merge && loaded !== undefined ? this.adapter.update(row, loaded) : this.adapter.update(row),
+    );
     if (!written && mustCreate) throw new CreateError();
     if (!written && this.merge && loaded !== undefined) return this.mergeAndSave(session);
     // The row is gone (a logout in a concurrent request): Django's UpdateError. Never re-insert.
@@ -326,13 +413,8 @@ export class DjangoSessionRepository implements SessionBackend {
     const ours = await session.dataForSave(true);
     const { cleared, keys } = session.changeSet;
     for (let attempt = 1; attempt <= this.maxMergeAttempts; attempt++) {
-      let fresh;
-      try {
-        // Epoch "now": the row is re-read whatever its expiry, as an UPDATE by key would see it.
-        fresh = await this.adapter.load(key, new Date(0));
-      } catch (error) {
-        throw new SessionStorageError("save", error);
-      }
+      // Epoch "now": the row is re-read whatever its expiry, as an UPDATE by key would see it.
+      const fresh = await this.storage("save", () => this.adapter.load(key, new Date(0)));
       if (fresh === null) {
         this.events.interrupted?.({});
         throw new UpdateError();
@@ -345,12 +427,7 @@ export class DjangoSessionRepository implements SessionBackend {
       }
       session.replaceDataForBackend(merged);
       const row = await this.row(session, merged);
-      let written: boolean;
-      try {
-        written = await this.adapter.update(row, fresh.sessionData);
-      } catch (error) {
-        throw new SessionStorageError("save", error);
-      }
+      const written = await this.storage("save", () => this.adapter.update(row, fresh.sessionData));
       if (written) {
         await this.written(session, merged, row.sessionData, row.expireDate, true);
         return;
@@ -375,12 +452,8 @@ export class DjangoSessionRepository implements SessionBackend {
     const now = this.now();
     if (state.expireDate.getTime() - now >= this.touchThreshold * lifetime * 1000) return false;
     const expireDate = new Date(now + lifetime * 1000);
-    let touched: boolean;
-    try {
-      touched = await this.adapter.touch(session.sessionKey, expireDate);
-    } catch (error) {
-      throw new SessionStorageError("touch", error);
-    }
+    const key = session.sessionKey;
+    const touched = await this.storage("touch", () => this.adapter.touch(key, expireDate));
     if (touched) {
       session.backendState = { ...state, expireDate } satisfies LoadedState;
       this.events.touched?.({});
@@ -390,7 +463,7 @@ export class DjangoSessionRepository implements SessionBackend {
 
   async delete(sessionKey: string): Promise<void> {
     if (!sessionKey || sessionKey.length > MAX_SESSION_KEY_LENGTH) return;
-    await this.adapter.delete(sessionKey);
+    await this.storage("delete", () => this.adapter.delete(sessionKey));
     if (this.cache) await this.cacheCall("delete", () => this.cache!.delete(sessionKey));
   }
 

@@ -8,6 +8,8 @@
  * `datetime(6)` holding naive UTC; SQLite text `YYYY-MM-DD HH:MM:SS[.ffffff]`), see
  * `src/core/django-datetime.ts`.
  */
+import type { DjangoTimeOptions } from "../core/django-datetime";
+
 export interface SessionRow {
   sessionKey: string;
   sessionData: string;
@@ -17,6 +19,9 @@ export interface SessionRow {
 export interface SessionRowAdapter {
   /** Which database this adapter talks to (used for messages and dialect-specific SQL). */
   readonly dialect: "postgres" | "mysql" | "sqlite";
+
+  /** Django's `USE_TZ`/`TIME_ZONE` the adapter writes `expire_date` with, when it has the option. */
+  readonly time?: DjangoTimeOptions;
 
   /**
    * `SELECT session_data, expire_date FROM django_session WHERE session_key = ? AND expire_date > ?`

@@ -78,7 +78,8 @@ function statements(dialect: SqlExecutor["dialect"], tableName: string): Stateme
 export class SqlRowAdapter implements SessionRowAdapter {
   readonly dialect: SqlExecutor["dialect"];
   private readonly sql: Statements;
-  private readonly time: DjangoTimeOptions;
+  /** `USE_TZ`/`TIME_ZONE` this adapter writes `expire_date` with (the repository checks it matches its own). */
+  readonly time: DjangoTimeOptions;
 
   constructor(
     private readonly executor: SqlExecutor,

@@ -104,3 +104,16 @@ for (const dialect of ["postgres", "sqlite"] as Dialect[]) {
     });
   });
 }
+
+describe("configuration: the repository and its adapter must agree on time", () => {
+  const executor = { dialect: "sqlite" as const, query: async () => [], execute: async () => 0, isUniqueViolation: () => false };
+  test("a USE_TZ=False repository over a default adapter is refused with the fix", () => {
+    expect(() => new DjangoSessionRepository({ secretKey: SECRET, adapter: new SqlRowAdapter(executor), time: { useTz: false, timeZone: "Europe/Paris" } })).toThrow(
+      /pass the same time/,
+    );
+  });
+  test("the same time on both is accepted", () => {
+    const time = { useTz: false, timeZone: "Europe/Paris" };
+    expect(() => new DjangoSessionRepository({ secretKey: SECRET, adapter: new SqlRowAdapter(executor, { time }), time })).not.toThrow();
+  });
+});

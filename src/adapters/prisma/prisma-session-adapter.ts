@@ -166,7 +166,8 @@ export class PrismaSessionAdapter implements SessionRowAdapter {
   readonly dialect: PrismaDialect;
   private readonly rows: SqlRowAdapter;
   private readonly executor: SqlExecutor;
-  private readonly time: DjangoTimeOptions;
+  /** `USE_TZ`/`TIME_ZONE` this adapter writes `expire_date` with (the repository checks it matches its own). */
+  readonly time: DjangoTimeOptions;
   private readonly confirmUpdateSql: string;
 
   constructor(prisma: PrismaClientLike, options: PrismaAdapterOptions = {}) {
