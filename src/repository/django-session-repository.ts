@@ -124,6 +124,12 @@ interface LoadedState {
   sessionData: string;
 }
 
+function normalTime(time: DjangoTimeOptions | undefined): string {
+  return time?.useTz === false ? `USE_TZ=False, TIME_ZONE=${time.timeZone ?? "UTC"}` : "USE_TZ=True";
+}
+const sameTime = (a: DjangoTimeOptions | undefined, b: DjangoTimeOptions | undefined) => normalTime(a) === normalTime(b);
+const describeTime = normalTime;
+
 // Django loops forever on collisions; with 165-bit random keys more than a handful means the
 // key generator or the database is broken, and a clear error beats a hung request.
 const MAX_CREATE_ATTEMPTS = 100;
@@ -175,6 +181,12 @@ export class DjangoSessionRepository implements SessionBackend {
       } catch {
         throw new ImproperlyConfigured(`time.timeZone ${JSON.stringify(options.time.timeZone)} is not an IANA time zone name (Django's TIME_ZONE).`);
       }
+    }
+    if (adapter.time !== undefined && !sameTime(adapter.time, options.time)) {
+      // Expiry arithmetic and the stored expire_date would disagree by the zone's offset.
+      throw new ImproperlyConfigured(
+        `The repository's time option (${describeTime(options.time)}) differs from its adapter's (${describeTime(adapter.time)}): pass the same time (Django's USE_TZ / TIME_ZONE) to both.`,
+      );
     }
     this.codec = new SessionCodec(options);
     this.adapter = adapter;
