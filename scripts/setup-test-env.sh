@@ -44,22 +44,22 @@ if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
 fi
 
 # --- Real Django --------------------------------------------------------------------------
-if ! /usr/bin/python3 -c "import django, psycopg2, MySQLdb" >/dev/null 2>&1; then
+if ! /usr/bin/python3 -c "import django, psycopg2, MySQLdb, django_redis" >/dev/null 2>&1; then
   log "installing Django 3.2 from Debian"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq python3-django python3-psycopg2 python3-mysqldb >/dev/null
+  apt-get install -y -qq python3-django python3-psycopg2 python3-mysqldb python3-django-redis >/dev/null
 fi
 /usr/bin/python3 -c "import django; assert django.VERSION[:2] == (3, 2), django.VERSION; print('[setup] Django', django.get_version(), 'at /usr/bin/python3')"
 
 VENV=.venv-django52
-if ! "$VENV/bin/python" -c "import django, psycopg2, pymysql; assert django.VERSION[:2] == (5, 2)" >/dev/null 2>&1; then
+if ! "$VENV/bin/python" -c "import django, psycopg2, pymysql, redis; assert django.VERSION[:2] == (5, 2)" >/dev/null 2>&1; then
   log "installing Django 5.2 into $VENV"
   PY=$(command -v python3)
   [ "$PY" = /usr/bin/python3 ] && ! /usr/bin/python3 -c "import venv, ensurepip" >/dev/null 2>&1 && apt-get install -y -qq python3-venv >/dev/null
   rm -rf "$VENV"
   "$PY" -m venv "$VENV"
-  "$VENV/bin/python" -m pip install -q --retries 0 --timeout 5 "django==5.2.*" psycopg2-binary pymysql 2>&1 | grep -v -e "^WARNING: Retrying" -e "is ignored" || true
+  "$VENV/bin/python" -m pip install -q --retries 0 --timeout 5 "django==5.2.*" psycopg2-binary pymysql redis 2>&1 | grep -v -e "^WARNING: Retrying" -e "is ignored" || true
 fi
 "$VENV/bin/python" -c "import django; print('[setup] Django', django.get_version(), 'at $VENV/bin/python')"
 

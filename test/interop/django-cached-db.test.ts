@@ -1,0 +1,248 @@
+/**
+ * Django's cached_db engine on the machine's Redis, against real Django sharing the same
+ * database and the same Redis keys with us:
+ * - Django 5.2 with its built-in `django.core.cache.backends.redis.RedisCache`;
+ * - Django 3.2 with django-redis (Debian's python3-django-redis).
+ * Each on SQLite and PostgreSQL. Redis database 13, under a key prefix of this process only;
+ * only those keys are deleted afterwards.
+ */
+import { join } from "node:path";
+import { createClient } from "redis";
+import { DjangoSessionRepository, SqlRowAdapter, pickleDumps, type SessionLogger } from "../../src";
+import { RedisSessionCache } from "../../src/adapters/redis";
+import { ensurePostgresDatabase, TMP_DIR } from "../support/databases";
+import { openPostgres, openSqlite, type RawDatabase } from "../support/raw-tables";
+import { DjangoCacheBridge } from "./django-cache-bridge";
+
+jest.setTimeout(30_000);
+
+const SECRET = "django-insecure-cached-db-interop-secret";
+const REDIS_DB = 13;
+const LOCATION = `redis://127.0.0.1:6379/${REDIS_DB}`;
+const KEY_PREFIX = `ds-cdb-${process.pid}`;
+// A port nothing listens on: Redis "down" for one of our clients only.
+const CLOSED_PORT = 1;
+
+type Client = ReturnType<typeof createClient>;
+let client: Client;
+
+beforeAll(async () => {
+  client = createClient({ url: LOCATION });
+  await client.connect();
+});
+
+afterAll(async () => {
+  for await (const keys of client.scanIterator({ MATCH: `${KEY_PREFIX}*`, COUNT: 1000 })) {
+    if (keys.length) await client.del(keys);
+  }
+  await client.quit();
+});
+
+function recordingLogger() {
+  const errors: { message: string; context: Record<string, unknown> }[] = [];
+  const logger: SessionLogger = { warn: (message, context) => errors.push({ message, context }), error: (message, context) => errors.push({ message, context }) };
+  return { logger, errors };
+}
+
+const CASES = [
+  { version: "5.2", flavour: "django", dialect: "sqlite" },
+  { version: "5.2", flavour: "django", dialect: "postgres" },
+  { version: "3.2", flavour: "django-redis", dialect: "sqlite" },
+  { version: "3.2", flavour: "django-redis", dialect: "postgres" },
+] as const;
+
+describe.each(CASES)("cached_db: Django $version ($flavour) on $dialect", ({ version, flavour, dialect }) => {
+  const name = `ds_cdb_${version.replace(".", "")}_${dialect}`;
+  const prefix = `${KEY_PREFIX}-${version}-${dialect}`;
+  let db: RawDatabase;
+  let django: DjangoCacheBridge;
+  let cache: RedisSessionCache;
+  let repo: DjangoSessionRepository;
+  const { logger, errors } = recordingLogger();
+
+  beforeAll(async () => {
+    db = dialect === "sqlite" ? await openSqlite(name) : await openPostgres(name);
+    await db.recreate();
+    const pg = dialect === "postgres" ? new URL(await ensurePostgresDatabase(name)) : null;
+    django = await DjangoCacheBridge.start(version, {
+      engine: "cached_db",
+      cache_backend: flavour,
+      location: LOCATION,
+      key_prefix: prefix,
+      secret_key: SECRET,
+      dialect,
+      name: pg ? name : join(TMP_DIR, `${name}.sqlite3`),
+      host: pg?.hostname,
+      port: pg ? Number(pg.port || 5432) : undefined,
+      user: pg ? decodeURIComponent(pg.username) : undefined,
+      password: pg ? decodeURIComponent(pg.password) : undefined,
+    });
+    cache = new RedisSessionCache({ client, keyPrefix: prefix, flavour });
+    repo = new DjangoSessionRepository({ secretKey: SECRET, adapter: new SqlRowAdapter(db.executor), cache, logger, oldestDjangoVersion: version });
+  });
+
+  afterAll(async () => {
+    await django?.close();
+    await db?.close();
+  });
+
+  test("the bridge runs the expected Django and cache backend", () => {
+    expect(django.ready.django.startsWith(`${version}.`)).toBe(true);
+    expect(django.ready.backend).toBe(flavour === "django" ? "django.core.cache.backends.redis.RedisCache" : "django_redis.cache.RedisCache");
+  });
+
+  test("same physical key as Django", async () => {
+    expect(await django.call("physical_key", { key: "abcdefgh12345678" })).toBe(cache.key("abcdefgh12345678"));
+    expect(cache.key("abcdefgh12345678")).toBe(`${prefix}:1:django.contrib.sessions.cached_dbabcdefgh12345678`);
+  });
+
+  test("Django writes, we read (from the cache, byte-identical to our writer)", async () => {
+    const data = { user: "42", name: "Zoë 🐍", n: 2 ** 40, big: 2n ** 70n, f: 1.5, ok: true, none: null, list: [1, "a", [2]], nested: { a: { b: "c" } } };
+    const { key } = await django.call("create", { data });
+    const raw = await django.call("raw", { physical_key: cache.key(key) });
+    // RedisCache: pickle.HIGHEST_PROTOCOL (5); django-redis: pickle.DEFAULT_PROTOCOL (4).
+    expect(raw.hex.slice(0, 4)).toBe(flavour === "django" ? "8005" : "8004");
+    expect(raw.hex).toBe(pickleDumps(data, { protocol: flavour === "django" ? 5 : 4 }).toString("hex"));
+    // Read from the cache: the row is gone and we still see Django's cached session.
+    await db.table.delete(key);
+    const session = repo.get(key);
+    expect(await session.toObject()).toEqual(data);
+    expect(session.sessionKey).toBe(key);
+  });
+
+  test("we write, Django reads our cache entry at once (and the TTL is the expiry age)", async () => {
+    const session = repo.get();
+    await session.update({ cart: ["x", "y"], total: 12.5, flag: false });
+    await session.save();
+    const key = session.sessionKey!;
+    const raw = await django.call("raw", { physical_key: cache.key(key) });
+    expect(raw.hex.slice(0, 4)).toBe(flavour === "django" ? "8005" : "8004");
+    expect(raw.ttl).toBeGreaterThan(1209600 - 10);
+    expect(raw.ttl).toBeLessThanOrEqual(1209600);
+    expect(await django.call("cache_get", { key })).toEqual({ value: { cart: ["x", "y"], total: 12.5, flag: false }, type: "dict" });
+    expect((await django.load(key)).data).toEqual({ cart: ["x", "y"], total: 12.5, flag: false });
+    // And the row holds the same (Django's get_decoded of the shared table).
+    expect((await django.call("db_row", { key })).decoded).toEqual({ cart: ["x", "y"], total: 12.5, flag: false });
+  });
+
+  test("a change on Node is seen by Django immediately, not its stale cached copy", async () => {
+    const { key } = await django.call("create", { data: { step: 1 } });
+    expect((await django.load(key)).data).toEqual({ step: 1 }); // cached by Django
+    const session = repo.get(key);
+    await session.set("step", 2);
+    await session.save();
+    expect((await django.load(key)).data).toEqual({ step: 2 });
+  });
+
+  test("a logout (flush) on Node is a logout on Django", async () => {
+    const { key } = await django.call("create", { data: { _auth_user_id: "7" } });
+    expect((await django.load(key)).data).toEqual({ _auth_user_id: "7" });
+    const session = repo.get(key);
+    await session.load();
+    await session.flush();
+    expect(await django.load(key)).toEqual({ key: null, data: {}, types: {} });
+    expect(await django.call("exists", { key })).toBe(false);
+    expect((await django.call("raw", { physical_key: cache.key(key) })).hex).toBeNull();
+  });
+
+  test("cycleKey and deleteSession on Node are seen by Django", async () => {
+    const { key } = await django.call("create", { data: { a: 1 } });
+    const session = repo.get(key);
+    await session.cycleKey();
+    const newKey = session.sessionKey!;
+    expect(newKey).not.toBe(key);
+    expect((await django.load(key)).key).toBeNull();
+    expect((await django.load(newKey)).data).toEqual({ a: 1 });
+    await repo.get(newKey).deleteSession();
+    expect((await django.load(newKey)).key).toBeNull();
+  });
+
+  test("Django's clear, flush and cycle are seen by us", async () => {
+    const { key } = await django.call("create", { data: { a: 1 } });
+    expect(await repo.get(key).toObject()).toEqual({ a: 1 }); // now cached by us too
+    await django.call("clear", { key });
+    const cleared = repo.get(key);
+    expect(await cleared.toObject()).toEqual({});
+    expect(cleared.sessionKey).toBe(key);
+
+    await django.call("update", { key, set: { b: 2 } });
+    expect(await repo.get(key).toObject()).toEqual({ b: 2 });
+    const { key: cycled } = await django.call("cycle", { key });
+    expect(await repo.get(cycled).toObject()).toEqual({ b: 2 });
+    const old = repo.get(key);
+    expect(await old.toObject()).toEqual({});
+    expect(old.sessionKey).toBeNull();
+    await django.call("flush", { key: cycled });
+    const flushed = repo.get(cycled);
+    expect(await flushed.toObject()).toEqual({});
+    expect(flushed.sessionKey).toBeNull();
+  });
+
+  test("a cached session survives a Django update made while we held it (merge against the row)", async () => {
+    const { key } = await django.call("create", { data: { a: 1 } });
+    const ours = repo.get(key);
+    expect(await ours.toObject()).toEqual({ a: 1 }); // loaded from Django's cache entry
+    await django.call("update", { key, set: { d: 4 } });
+    await ours.set("n", 1);
+    await ours.save();
+    expect((await django.load(key)).data).toEqual({ a: 1, d: 4, n: 1 });
+  });
+
+  test("exists() answers from the cache first (spec §14.1 #44); an overlong key loads as {} (#45)", async () => {
+    const { key } = await django.call("create", { data: { a: 1 } });
+    await db.table.delete(key);
+    expect(await repo.exists(key)).toBe(true);
+    const long = repo.get("a".repeat(1240));
+    expect(await long.toObject()).toEqual({});
+    expect(long.sessionKey).toBeNull();
+  });
+
+  test("Redis down: database writes go on, the failure is logged, no request fails; coherence resumes with a working client", async () => {
+    const broken = createClient({ socket: { host: "127.0.0.1", port: CLOSED_PORT, reconnectStrategy: false, connectTimeout: 500 } });
+    broken.on("error", () => {});
+    await expect(broken.connect()).rejects.toThrow();
+    const { logger: downLogger, errors: downErrors } = recordingLogger();
+    const down = new DjangoSessionRepository({
+      secretKey: SECRET,
+      adapter: new SqlRowAdapter(db.executor),
+      cache: new RedisSessionCache({ client: broken, keyPrefix: prefix, flavour, commandTimeout: 500 }),
+      logger: downLogger,
+      oldestDjangoVersion: version,
+    });
+
+    // Load falls back to the row; a new session is created in the database.
+    const { key } = await django.call("create", { data: { a: 1 } });
+    const session = down.get(key);
+    expect(await session.toObject()).toEqual({ a: 1 });
+    await session.set("b", 2);
+    await session.save();
+    const fresh = down.get();
+    await fresh.set("new", true);
+    await fresh.save();
+    expect(await db.table.getRow(fresh.sessionKey!)).not.toBeNull();
+    expect((await django.call("db_row", { key })).decoded).toEqual({ a: 1, b: 2 });
+    expect(downErrors.length).toBeGreaterThanOrEqual(3);
+    expect(downErrors.every((e) => e.message === "Error accessing the session cache")).toBe(true);
+    expect(downErrors.map((e) => e.context.action)).toEqual(expect.arrayContaining(["get", "set"]));
+
+    // Django still serves its cached copy (the cost of an outage), until a working client writes.
+    expect((await django.load(key)).data).toEqual({ a: 1 });
+    const healed = repo.get(key);
+    await healed.set("c", 3);
+    await healed.save();
+    expect((await django.load(key)).data).toEqual({ a: 1, b: 2, c: 3 });
+
+    // A logout during the outage deletes the row; the next working write or delete fixes the cache.
+    const during = down.get(key);
+    await during.load();
+    await during.flush();
+    expect(await db.table.getRow(key)).toBeNull();
+    await repo.get(key).deleteSession();
+    expect((await django.load(key)).key).toBeNull();
+    await Promise.resolve().then(() => broken.destroy()).catch(() => {});
+  });
+
+  test("no error was logged by the working client", () => {
+    expect(errors).toEqual([]);
+  });
+});
