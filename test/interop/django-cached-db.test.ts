@@ -51,9 +51,45 @@ const CASES = [
   { version: "3.2", flavour: "django-redis", dialect: "postgres" },
 ] as const;
 
-describe.each(CASES)("cached_db: Django $version ($flavour) on $dialect", ({ version, flavour, dialect }) => {
-  const name = `ds_cdb_${version.replace(".", "")}_${dialect}`;
-  const prefix = `${KEY_PREFIX}-${version}-${dialect}`;
+type Case = (typeof CASES)[number];
+const caseName = ({ version, dialect }: Case) => `ds_cdb_${version.replace(".", "")}_${dialect}`;
+const casePrefix = ({ version, dialect }: Case) => `${KEY_PREFIX}-${version}-${dialect}`;
+
+/** Every case's database and Django process, started at once (Django starts in about a second each). */
+const setups = new Map<Case, Promise<{ db: RawDatabase; django: DjangoCacheBridge }>>();
+beforeAll(() => {
+  for (const c of CASES) {
+    setups.set(
+      c,
+      (async () => {
+        const name = caseName(c);
+        const db = c.dialect === "sqlite" ? await openSqlite(name) : await openPostgres(name);
+        await db.recreate();
+        const pg = c.dialect === "postgres" ? new URL(await ensurePostgresDatabase(name)) : null;
+        const django = await DjangoCacheBridge.start(c.version, {
+          engine: "cached_db",
+          cache_backend: c.flavour,
+          location: LOCATION,
+          key_prefix: casePrefix(c),
+          secret_key: SECRET,
+          dialect: c.dialect,
+          name: pg ? name : join(TMP_DIR, `${name}.sqlite3`),
+          host: pg?.hostname,
+          port: pg ? Number(pg.port || 5432) : undefined,
+          user: pg ? decodeURIComponent(pg.username) : undefined,
+          password: pg ? decodeURIComponent(pg.password) : undefined,
+        });
+        return { db, django };
+      })(),
+    );
+  }
+  // Failures surface in each case's own beforeAll.
+  for (const p of setups.values()) p.catch(() => {});
+});
+
+describe.each(CASES)("cached_db: Django $version ($flavour) on $dialect", (c) => {
+  const { version, flavour, dialect } = c;
+  const prefix = casePrefix(c);
   let db: RawDatabase;
   let django: DjangoCacheBridge;
   let cache: RedisSessionCache;
@@ -61,22 +97,7 @@ describe.each(CASES)("cached_db: Django $version ($flavour) on $dialect", ({ ver
   const { logger, errors } = recordingLogger();
 
   beforeAll(async () => {
-    db = dialect === "sqlite" ? await openSqlite(name) : await openPostgres(name);
-    await db.recreate();
-    const pg = dialect === "postgres" ? new URL(await ensurePostgresDatabase(name)) : null;
-    django = await DjangoCacheBridge.start(version, {
-      engine: "cached_db",
-      cache_backend: flavour,
-      location: LOCATION,
-      key_prefix: prefix,
-      secret_key: SECRET,
-      dialect,
-      name: pg ? name : join(TMP_DIR, `${name}.sqlite3`),
-      host: pg?.hostname,
-      port: pg ? Number(pg.port || 5432) : undefined,
-      user: pg ? decodeURIComponent(pg.username) : undefined,
-      password: pg ? decodeURIComponent(pg.password) : undefined,
-    });
+    ({ db, django } = await setups.get(c)!);
     cache = new RedisSessionCache({ client, keyPrefix: prefix, flavour });
     repo = new DjangoSessionRepository({ secretKey: SECRET, adapter: new SqlRowAdapter(db.executor), cache, logger, oldestDjangoVersion: version });
   });
