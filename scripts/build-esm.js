@@ -1,15 +1,20 @@
 // Writes an ESM wrapper (and its types) for every CommonJS entry point, so that ESM consumers get
 // named exports while both module systems share one instance of the library (no dual-package
 // hazard: an `instanceof BadSignature` check works whichever way the error was imported).
+//
+// Usage: node scripts/build-esm.js [packageRoot]   (default: this repository; the packaging test
+// passes a staging directory that holds package.json and a fresh dist/cjs).
 "use strict";
 const fs = require("node:fs");
 const path = require("node:path");
-const pkg = require("../package.json");
+
+const root = path.resolve(process.argv[2] ?? path.join(__dirname, ".."));
+const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
 
 for (const [subpath, target] of Object.entries(pkg.exports)) {
   if (typeof target === "string") continue;
-  const cjsFile = path.resolve(__dirname, "..", target.require.default);
-  const esmFile = path.resolve(__dirname, "..", target.import.default);
+  const cjsFile = path.resolve(root, target.require.default);
+  const esmFile = path.resolve(root, target.import.default);
   const names = Object.keys(require(cjsFile)).filter((n) => n !== "__esModule" && n !== "default");
   const rel = path.relative(path.dirname(esmFile), cjsFile).split(path.sep).join("/");
   const relTypes = rel.replace(/\.js$/, "");
