@@ -1,0 +1,103 @@
+// Express 5 + Prisma 7 (PostgreSQL) + django-session: the Django site's logins and sessions,
+// read and written in Node. See README.md next to this file.
+import { PrismaPg } from "@prisma/adapter-pg";
+import express from "express";
+import { DjangoSessionRepository, checkPassword, getUser, login, logout } from "django-session";
+import { djangoSession } from "django-session/express";
+import { createPrismaAdapter } from "django-session/prisma";
+import { PrismaClient } from "./generated/prisma/client";
+
+// The keys this app keeps in the session, typed on every `req.session` (other keys read as unknown).
+declare module "django-session/express" {
+  interface DjangoSessionData {
+    counter?: number;
+  }
+}
+
+function requireEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) {
+    console.error(`Set ${name} (see README.md).`);
+    process.exit(1);
+  }
+  return value;
+}
+
+const secretKey = requireEnv("DJANGO_SECRET_KEY"); // the Django site's SECRET_KEY
+const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: requireEnv("DATABASE_URL") }) });
+
+// Django's db session engine over the Prisma client: the same django_session rows Django uses.
+const repository = new DjangoSessionRepository({ secretKey, adapter: createPrismaAdapter(prisma) });
+
+// Django's auth_user, read with raw SQL: the schema only maps django_session.
+interface AuthUserRow {
+  id: number;
+  username: string;
+  password: string;
+  is_active: boolean;
+}
+const toUser = (row: AuthUserRow | undefined) => row && { id: row.id, username: row.username, password: row.password, isActive: row.is_active };
+
+/** The backend's get_user(): `_auth_user_id` (a string) → the user row, or null. */
+async function loadUser(id: string) {
+  if (!/^\d+$/.test(id)) return null;
+  const rows = await prisma.$queryRaw<AuthUserRow[]>`SELECT id, username, password, is_active FROM auth_user WHERE id = ${Number(id)}`;
+  return toUser(rows[0]) ?? null;
+}
+
+async function findByUsername(username: string) {
+  const rows = await prisma.$queryRaw<AuthUserRow[]>`SELECT id, username, password, is_active FROM auth_user WHERE username = ${username}`;
+  return toUser(rows[0]);
+}
+
+const app = express();
+app.use(express.json());
+// Django's SessionMiddleware: req.session, saved and the sessionid cookie set before the response goes out.
+app.use(djangoSession({ repository }));
+
+// Who is logged in (Django's request.user) and what the session holds.
+app.get("/", async (req, res) => {
+  const { user, reason } = await getUser(req.session, { secretKey, loadUser });
+  res.json({
+    user: user && { id: user.id, username: user.username },
+    reason, // why the user is anonymous, or how the login was verified
+    counter: (await req.session.get("counter")) ?? 0,
+  });
+});
+
+app.post("/counter", async (req, res) => {
+  const counter = ((await req.session.get("counter")) ?? 0) + 1;
+  await req.session.set("counter", counter);
+  res.json({ counter });
+});
+
+// Django's login(): the session then says "logged in" to Django as well.
+app.post("/login", async (req, res) => {
+  const { username, password } = (req.body ?? {}) as { username?: unknown; password?: unknown };
+  const user = typeof username === "string" ? await findByUsername(username) : undefined;
+  if (!user || !user.isActive || typeof password !== "string" || !(await checkPassword(password, user.password))) {
+    res.status(401).json({ error: "Wrong username or password." });
+    return;
+  }
+  await login(req.session, user, { secretKey }); // a new session key; saved by the middleware
+  res.json({ user: { id: user.id, username: user.username } });
+});
+
+// Django's logout(): the row is deleted, so the user is logged out on Django too.
+app.post("/logout", async (req, res) => {
+  await logout(req.session);
+  res.status(204).end();
+});
+
+const port = Number(process.env.PORT ?? 3000);
+const host = process.env.HOST ?? "127.0.0.1";
+const server = app.listen(port, host, (error?: Error) => {
+  if (error) throw error;
+  console.log(`express-prisma example listening on http://${host}:${port}/`);
+});
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    server.close(() => void prisma.$disconnect().then(() => process.exit(0)));
+  });
+}
