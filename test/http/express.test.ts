@@ -104,6 +104,16 @@ describe.each(flavors)("$name", ({ express, open }) => {
       res.writeHead(201, { "Set-Cookie": "first=1", Vary: "Origin", "Content-Type": "text/plain" });
       res.end("created");
     }));
+    a.get("/flush-headers", route(async (req, res) => {
+      await req.session.set("foo", "flushed headers");
+      res.flushHeaders();
+      setTimeout(() => res.end("late body"), 5);
+    }));
+    a.get("/write-head-503", route(async (req, res) => {
+      await req.session.set("foo", "not saved");
+      res.writeHead(503, "Busy", ["Vary", "Accept", "Set-Cookie", "a=1", "Set-Cookie", "b=2"]);
+      res.end();
+    }));
     a.get("/interrupted", route(async (req, res) => {
       const key = req.session.sessionKey!;
       await req.session.set("foo", "after logout");
@@ -265,6 +275,20 @@ describe.each(flavors)("$name", ({ express, open }) => {
     expect(cookies[0]).toBe("first=1");
     expect(cookies[1]).toMatch(/^sessionid=/);
     expect(res.headers.vary).toBe("Origin, Cookie");
+  });
+
+  test("res.flushHeaders() is held like writeHead(): the cookie goes out with the headers", async () => {
+    const res = await request(app()).get("/flush-headers").expect(200, "late body");
+    expect(sessionCookie(res.headers)).toMatch(/^sessionid=[a-z0-9]{32}; /);
+  });
+
+  test("writeHead(503, reason, [headers]): its status decides the 5xx rule; its repeated headers are kept", async () => {
+    const before = await db.table.count();
+    const res = await request(app()).get("/write-head-503").expect(503);
+    expect(res.res.statusMessage).toBe("Busy");
+    expect(setCookies(res.headers)).toEqual(["a=1", "b=2"]);
+    expect(res.headers.vary).toBe("Accept, Cookie");
+    expect(await db.table.count()).toBe(before);
   });
 
   test("several sessionid cookies: the last one wins, as in Django", async () => {

@@ -9,4 +9,3 @@
  * ```
  */
 export { djangoSession, getSession, type DjangoSessionData, type DjangoSessionMiddleware, type DjangoSessionOptions } from "./django-session";
-export { holdHeaders, type HeldOutcome } from "./hold-headers";
