@@ -285,7 +285,7 @@ describe.each(flavors)("$name", ({ express, open }) => {
   test("writeHead(503, reason, [headers]): its status decides the 5xx rule; its repeated headers are kept", async () => {
     const before = await db.table.count();
     const res = await request(app()).get("/write-head-503").expect(503);
-    expect(res.res.statusMessage).toBe("Busy");
+    expect((res as unknown as { res: { statusMessage: string } }).res.statusMessage).toBe("Busy");
     expect(setCookies(res.headers)).toEqual(["a=1", "b=2"]);
     expect(res.headers.vary).toBe("Accept, Cookie");
     expect(await db.table.count()).toBe(before);
