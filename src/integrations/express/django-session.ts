@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
 import { SessionInterrupted } from "../../core/errors";
 import { consoleLogger, type SessionLogger } from "../../core/logger";
 import type { Session } from "../../core/session";
@@ -38,7 +38,8 @@ declare global {
 export interface DjangoSessionOptions extends SessionMiddlewareOptions {
   /**
    * Where a save that failed for another reason than a concurrent logout is reported (the
-   * response is then a 500, as in Django). Context never contains keys or data.
+   * response is then a 500 as in Django, or the error's own 5xx `status`, such as
+   * `SessionStorageError`'s 503). Context never contains keys or data.
    * @default consoleLogger
    */
   logger?: SessionLogger;
@@ -103,9 +104,13 @@ async function commit(core: SessionMiddlewareCore, opened: RequestSession, statu
     };
   } catch (error) {
     if (error instanceof SessionInterrupted) return { action: "replace", status: 400, body: error.message };
-    // Django turns any other exception in process_response into a 500.
-    (logger.error ?? logger.warn).call(logger, "the session could not be saved", { error: (error as Error)?.message ?? String(error), code: (error as { code?: string })?.code });
-    return { action: "replace", status: 500, body: "Internal Server Error" };
+    // Django turns any other exception in process_response into a 500; an error that carries a
+    // 5xx `status` (SessionStorageError: 503, the database is unavailable) keeps it, as Express's
+    // own error handler would.
+    const carried = (error as { status?: unknown })?.status;
+    const status = typeof carried === "number" && Number.isInteger(carried) && carried >= 500 && carried <= 599 ? carried : 500;
+    (logger.error ?? logger.warn).call(logger, "the session could not be saved", { error: (error as Error)?.message ?? String(error), code: (error as { code?: string })?.code, status });
+    return { action: "replace", status, body: STATUS_CODES[status] ?? "Internal Server Error" };
   }
 }
 
