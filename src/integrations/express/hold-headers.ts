@@ -23,9 +23,9 @@ export type HeldOutcome =
  * While held, `res.headersSent` already reads `true` (the handler has committed to its response),
  * so error handlers that run meanwhile behave as if the headers were out; held `write()` calls
  * return `false` and `'drain'` follows the replay, so piped streams wait instead of buffering.
- * Header changes made while held still reach the response. Returns the headers the response had
- * when it was hooked, which a `replace` outcome starts from (headers set by the middleware
- * mounted earlier survive, like Django's outer middleware).
+ * Header changes made while held still reach the response. A `replace` outcome starts again from
+ * the headers the response had when it was hooked (headers set by the middleware mounted earlier
+ * survive, like Django's outer middleware).
  */
 export function holdHeaders(res: ServerResponse, beforeHeaders: (status: number) => Promise<HeldOutcome>): void {
   const original = {
