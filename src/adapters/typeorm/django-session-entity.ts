@@ -30,22 +30,25 @@ export interface DjangoSessionEntityOptions {
  * Django's index name (`_create_index_name`): `<table>_<column>_<md5(table+column)[:8]><suffix>`.
  * Django shortens names longer than the database allows; TypeORM never creates these indexes
  * (the entity is not synchronized), so a long custom table name only gives a longer label.
+ * @internal
  */
-function djangoIndexName(table: string, column: string, suffix = ""): string {
+export function djangoIndexName(table: string, column: string, suffix = ""): string {
   return `${table}_${column}_${createHash("md5").update(table + column).digest("hex").slice(0, 8)}${suffix}`;
 }
 
 /**
- * `expire_date` on SQLite: Django's text, read and written by our own formatter. TypeORM's
- * `datetime` reading parses `.ffffff` (6 digits) as local time, an offset a transformer cannot undo.
+ * A `DateTimeField` on SQLite (`expire_date`, `auth_user`'s dates): Django's text, read and
+ * written by our own formatter. TypeORM's `datetime` reading parses `.ffffff` (6 digits) as local
+ * time, an offset a transformer cannot undo. `null` passes through (a nullable column).
+ * @internal
  */
-function sqliteDateText(time: DjangoTimeOptions): ValueTransformer {
+export function sqliteDateText(time: DjangoTimeOptions, column = "expire_date"): ValueTransformer {
   return {
     to: (value: unknown) => (value instanceof Date ? toDjangoDateText(value, time) : value),
     from: (value: unknown) => {
       if (typeof value !== "string") return value;
       const date = parseDjangoDateText(value, time);
-      if (date === null) throw new TypeError(`Unreadable expire_date value from sqlite: ${JSON.stringify(value)}`);
+      if (date === null) throw new TypeError(`Unreadable ${column} value from sqlite: ${JSON.stringify(value)}`);
       return date;
     },
   };

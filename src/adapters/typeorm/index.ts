@@ -1,6 +1,7 @@
 /**
  * `django-session/typeorm`: Django's `django_session` table through a TypeORM `DataSource`:
- * the row adapter the session repository runs on, and an entity to query the table yourself.
+ * the row adapter the session repository runs on, and an entity to query the table yourself;
+ * and Django's `auth_user` (an entity and a `loadUser` for `getUser`), read-only.
  * TypeORM (an optional peer dependency) is imported only by this entry point.
  */
 export { createTypeOrmAdapter, type TypeOrmAdapterOptions } from "./typeorm-session-adapter";
@@ -13,3 +14,13 @@ export {
   type DjangoSessionEntityOptions,
   type TypeOrmDialect,
 } from "./django-session-entity";
+export {
+  createAuthUserEntity,
+  PostgresAuthUser,
+  MysqlAuthUser,
+  SqliteAuthUser,
+  type AuthUserEntity,
+  type AuthUserEntityOptions,
+} from "./auth-user-entity";
+export { createTypeOrmUserLoader, type TypeOrmUserLoader, type TypeOrmUserLoaderOptions } from "./typeorm-user-loader";
+export type { UserIdParser } from "../../auth/user-id";
