@@ -26,7 +26,7 @@ export {
   type PickleDumpsOptions,
   type PickleErrorReason,
 } from "./pickle";
-export { pyJsonDumps, pyJsonLoads, pyFloatRepr, PythonJsonError, MAX_JSON_DEPTH, type PythonJsonValue } from "./python-json";
+export { pyJsonDumps, pyJsonLoads, pyFloatRepr, PythonJsonError, MAX_JSON_DEPTH, MAX_INT_DIGITS, type PythonJsonValue } from "./python-json";
 export {
   SessionCodec,
   SignedCookieCodec,

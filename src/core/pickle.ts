@@ -143,7 +143,11 @@ export interface PickleLoadsOptions {
   maxDepth?: number;
   /** Most memo entries. @default 1_000_000 */
   maxMemo?: number;
-  /** Most values in the result, counting each use of a shared value again. @default 1_000_000 */
+  /**
+   * Most values in the result, counting each use of a shared value again. While reading, at most
+   * twice as many values may be pushed (a datetime takes a few), so memory and time stay bounded
+   * before the result is even complete. @default 1_000_000
+   */
   maxItems?: number;
   /** Read `datetime.datetime` values (`PyDatetime`); `false` refuses them like any other global. @default true */
   datetime?: boolean;
@@ -341,6 +345,8 @@ class Reader {
   private readonly maxMemo: number;
   private readonly maxItems: number;
   private readonly datetime: boolean;
+  /** Values pushed so far: bounded while reading, not only in finish() (8 MiB of EMPTY_LIST is 8M arrays). */
+  private pushed = 0;
   private frameEnd = -1;
 
   constructor(
@@ -388,6 +394,11 @@ class Reader {
     return this.stack.pop();
   }
 
+  private push(value: StackItem): void {
+    if (++this.pushed > 2 * this.maxItems + 64) throw new PickleError("too-large", `more than ${this.maxItems} values`);
+    this.stack.push(value);
+  }
+
   private top(): StackItem {
     if (this.stack.length === 0) throw new PickleError("malformed", "unpickling stack underflow");
     return this.stack[this.stack.length - 1];
@@ -408,7 +419,7 @@ class Reader {
 
   private memoGet(index: number): void {
     if (!this.memo.has(index)) throw new PickleError("malformed", `memo key ${index} not found`);
-    this.stack.push(this.memo.get(index));
+    this.push(this.memo.get(index));
   }
 
   private tuple(items: StackItem[]): StackItem[] {
@@ -483,7 +494,7 @@ class Reader {
 
   private pushBytes(n: number): void {
     if (!this.datetime) throw new PickleError("refused", "refused bytes: not a session value");
-    this.stack.push(new PyBytes(this.bytes(n)));
+    this.push(new PyBytes(this.bytes(n)));
   }
 
   run(): PickleValue {
@@ -521,53 +532,53 @@ class Reader {
           this.popMark();
           break;
         case OP.DUP:
-          this.stack.push(this.top());
+          this.push(this.top());
           break;
         case OP.NONE:
-          this.stack.push(null);
+          this.push(null);
           break;
         case OP.NEWTRUE:
-          this.stack.push(true);
+          this.push(true);
           break;
         case OP.NEWFALSE:
-          this.stack.push(false);
+          this.push(false);
           break;
         case OP.BININT1:
-          this.stack.push(this.u8());
+          this.push(this.u8());
           break;
         case OP.BININT2: {
           const at = this.need(2);
-          this.stack.push(d[at] | (d[at + 1] << 8));
+          this.push(d[at] | (d[at + 1] << 8));
           break;
         }
         case OP.BININT: {
           const at = this.need(4);
-          this.stack.push(d[at] | (d[at + 1] << 8) | (d[at + 2] << 16) | (d[at + 3] << 24));
+          this.push(d[at] | (d[at + 1] << 8) | (d[at + 2] << 16) | (d[at + 3] << 24));
           break;
         }
         case OP.LONG1:
-          this.stack.push(decodeLong(this.bytes(this.u8())));
+          this.push(decodeLong(this.bytes(this.u8())));
           break;
         case OP.LONG4: {
           const at = this.need(4);
           const n = d[at] | (d[at + 1] << 8) | (d[at + 2] << 16) | (d[at + 3] << 24);
           if (n < 0) throw new PickleError("malformed", "LONG pickle has negative byte count");
-          this.stack.push(decodeLong(this.bytes(n)));
+          this.push(decodeLong(this.bytes(n)));
           break;
         }
         case OP.BINFLOAT: {
           const at = this.need(8);
-          this.stack.push(new DataView(d.buffer, d.byteOffset + at, 8).getFloat64(0, false));
+          this.push(new DataView(d.buffer, d.byteOffset + at, 8).getFloat64(0, false));
           break;
         }
         case OP.SHORT_BINUNICODE:
-          this.stack.push(decodeUtf8(this.bytes(this.u8())));
+          this.push(decodeUtf8(this.bytes(this.u8())));
           break;
         case OP.BINUNICODE:
-          this.stack.push(decodeUtf8(this.bytes(this.u32())));
+          this.push(decodeUtf8(this.bytes(this.u32())));
           break;
         case OP.BINUNICODE8:
-          this.stack.push(decodeUtf8(this.bytes(this.u64Length())));
+          this.push(decodeUtf8(this.bytes(this.u64Length())));
           break;
         case OP.SHORT_BINBYTES:
           this.pushBytes(this.u8());
@@ -579,46 +590,46 @@ class Reader {
           this.pushBytes(this.u64Length());
           break;
         case OP.EMPTY_DICT:
-          this.stack.push(this.dict());
+          this.push(this.dict());
           break;
         case OP.EMPTY_LIST:
-          this.stack.push([]);
+          this.push([]);
           break;
         case OP.EMPTY_TUPLE:
-          this.stack.push(this.tuple([]));
+          this.push(this.tuple([]));
           break;
         case OP.DICT: {
           const items = this.popMark();
           const dict = this.dict();
           this.setItems(dict, items);
-          this.stack.push(dict);
+          this.push(dict);
           break;
         }
         case OP.LIST: {
           // popMark() first: it replaces this.stack.
           const items = this.popMark();
-          this.stack.push(items);
+          this.push(items);
           break;
         }
         case OP.TUPLE: {
           const items = this.tuple(this.popMark());
-          this.stack.push(items);
+          this.push(items);
           break;
         }
         case OP.TUPLE1:
-          this.stack.push(this.tuple([this.pop()]));
+          this.push(this.tuple([this.pop()]));
           break;
         case OP.TUPLE2: {
           const b = this.pop();
           const a = this.pop();
-          this.stack.push(this.tuple([a, b]));
+          this.push(this.tuple([a, b]));
           break;
         }
         case OP.TUPLE3: {
           const c = this.pop();
           const b = this.pop();
           const a = this.pop();
-          this.stack.push(this.tuple([a, b, c]));
+          this.push(this.tuple([a, b, c]));
           break;
         }
         case OP.SETITEM: {
@@ -660,8 +671,8 @@ class Reader {
         case OP.INT: {
           // Protocol 1 writes bools as "I01\n"/"I00\n" (and protocol 0 every int like this).
           const text = this.line(32);
-          if (text === "01" || text === "00") this.stack.push(text === "01");
-          else if (/^[-+]?\d{1,30}$/.test(text)) this.stack.push(decodeDecimal(text));
+          if (text === "01" || text === "00") this.push(text === "01");
+          else if (/^[-+]?\d{1,30}$/.test(text)) this.push(decodeDecimal(text));
           else throw new PickleError("malformed", "could not convert string to int");
           break;
         }
@@ -669,25 +680,25 @@ class Reader {
           // Protocol 1 writes ints past 32 bits as "123L\n". Python's int() digit limit (4300) bounds it.
           const text = this.line(4302).replace(/L$/, "");
           if (!/^[-+]?\d{1,4300}$/.test(text)) throw new PickleError("malformed", "could not convert string to int");
-          this.stack.push(decodeDecimal(text));
+          this.push(decodeDecimal(text));
           break;
         }
         case OP.STACK_GLOBAL: {
           const name = this.pop();
           const module = this.pop();
-          this.stack.push(this.global(module, name));
+          this.push(this.global(module, name));
           break;
         }
         case OP.GLOBAL: {
           const module = this.line();
           const name = this.line();
-          this.stack.push(this.global(module, name));
+          this.push(this.global(module, name));
           break;
         }
         case OP.REDUCE: {
           const args = this.pop();
           const callable = this.pop();
-          this.stack.push(this.reduce(callable, args));
+          this.push(this.reduce(callable, args));
           break;
         }
         default: {

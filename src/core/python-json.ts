@@ -206,9 +206,29 @@ const NEEDS_FULL_PARSER = /NaN|Infinity|\d{16}|-0(?=[,\]}\s]|$)/;
 /** Nesting beyond this is refused; CPython's `json` stops near 1000 with `RecursionError`. */
 export const MAX_JSON_DEPTH = 512;
 
+/**
+ * Python's `sys.int_info.default_max_str_digits` (3.11+, and 3.10.7/3.9.14/3.8.14 security
+ * releases): `json.loads` refuses an integer literal with more digits (`ValueError`). Parsing one
+ * into a BigInt costs time quadratic in its length (a megabyte of digits: about half a second).
+ */
+export const MAX_INT_DIGITS = 4300;
+
+/** Whether `text` holds more than `limit` copies of `char` (stops counting there; native scans). */
+function moreThan(text: string, char: string, limit: number): boolean {
+  let pos = -1;
+  for (let n = 0; n <= limit; n++) {
+    pos = text.indexOf(char, pos + 1);
+    if (pos < 0) return false;
+  }
+  return true;
+}
+
 /** `json.loads(text)` with Python's extensions (see the module comment for the number rules). */
 export function pyJsonLoads(text: string): PythonJsonValue {
-  if (!NEEDS_FULL_PARSER.test(text)) {
+  // JSON.parse spends about half a microsecond per nesting level of arrays (`[[[...`, `[{"a":[{...`)
+  // before it can refuse them: a megabyte of `[` costs ~0.5 s. With more openers than the depth
+  // limit, the parser below reads the text instead; it stops at MAX_JSON_DEPTH.
+  if (!NEEDS_FULL_PARSER.test(text) && !moreThan(text, "[", MAX_JSON_DEPTH) && !moreThan(text, "{", MAX_JSON_DEPTH)) {
     try {
       const value = JSON.parse(text) as PythonJsonValue;
       if (depthWithin(value, MAX_JSON_DEPTH)) return value;
@@ -312,6 +332,10 @@ class Parser {
     this.pos = NUMBER.lastIndex;
     const token = m[0];
     if (m[1] === undefined && m[2] === undefined) {
+      const digits = token.length - (token.startsWith("-") ? 1 : 0);
+      if (digits > MAX_INT_DIGITS) {
+        this.fail(`Exceeds the limit (${MAX_INT_DIGITS} digits) for integer string conversion: value has ${digits} digits`);
+      }
       const n = Number(token);
       // `-0` is Python's int 0 (ints have no sign of zero).
       if (n === 0) return 0;

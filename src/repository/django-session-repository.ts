@@ -462,7 +462,9 @@ export class DjangoSessionRepository implements SessionBackend {
   }
 
   async delete(sessionKey: string): Promise<void> {
-    if (!sessionKey || sessionKey.length > MAX_SESSION_KEY_LENGTH) return;
+    // Like load and exists: a key no row can have (a hostile cookie's, flushed at logout) costs
+    // no query, and cannot fail one (PostgreSQL rejects a NUL byte outright).
+    if (!sessionKey || sessionKey.length > MAX_SESSION_KEY_LENGTH || !PLAUSIBLE_KEY.test(sessionKey)) return;
     await this.storage("delete", () => this.adapter.delete(sessionKey));
     if (this.cache) await this.cacheCall("delete", () => this.cache!.delete(sessionKey));
   }
