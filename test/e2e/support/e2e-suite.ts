@@ -84,6 +84,34 @@ async function observeAll(send: Sender, prefix: "/dj" | "/node", cookieName: str
 }
 
 /**
+ * Cookie headers a browser, a proxy or an attacker may send, with `A` and `B` the keys of two live
+ * sessions (counter 1 and 2). Django's cookie parsing (spec §8: split on ";", first "=", strip,
+ * unquote, last one wins) and key validation decide which session is read and whether the
+ * cookie is deleted; ours must decide the same.
+ */
+const COOKIE_HEADERS: [label: string, header: (a: string, b: string) => string][] = [
+  ["two session cookies: the last one wins", (a, b) => `sessionid=${a}; sessionid=${b}`],
+  ["a quoted key", (a) => `sessionid="${a}"`],
+  ["spaces around name and value", (a) => ` sessionid = ${a} `],
+  ["empty value", () => "sessionid="],
+  ["no value, no '='", () => "sessionid"],
+  ["an unknown key of 8 characters", () => "sessionid=abcdefgh"],
+  ["the key upper-cased", (a) => `sessionid=${a.toUpperCase()}`],
+  ["a non-ASCII byte after the key", (a) => `sessionid=${a}é`],
+  ["Python octal escapes in quotes", () => String.raw`sessionid="\377\376\375\374\373\372\371\370"`],
+  ["a character outside the key alphabet", (a) => `sessionid=${a.slice(0, 31)}!`],
+  ["41 characters (longer than the column)", () => `sessionid=${"a".repeat(41)}`],
+  ["4000 characters", () => `sessionid=${"a".repeat(4000)}`],
+  ["stray semicolons", (a) => `;;sessionid=${a};;`],
+  ["a quoted ';' in another cookie before it", (a) => `foo="a;b"; sessionid=${a}`],
+  ["comma-separated (not a separator)", (a) => `foo=1, sessionid=${a}`],
+  ["an RFC 2109 $Version attribute", (a) => `$Version=1; sessionid=${a}`],
+  ["SQL in the key", () => "sessionid=abcdefgh'; DROP TABLE django_session; --"],
+  ["a tab inside the value", () => "sessionid=abc\tdefghij"],
+  ["prototype names", () => "__proto__=1; constructor=2; sessionid=toString"],
+];
+
+/**
  * Known, intended divergences: Django 3.2 (and 4.2) add `Vary: Cookie` only when the session was
  * accessed or the cookie deleted, not when SESSION_SAVE_EVERY_REQUEST sets the cookie of an
  * untouched session; we follow 5.2, which adds it whenever it sets the cookie (spec §8 step 5).
@@ -99,6 +127,9 @@ export function describeDjangoE2E(version: DjangoVersion, database: string): voi
 
   let site: DjangoSite;
   const djangoHeaders = new Map<string, Observations>();
+  const djangoCookieHeaders = new Map<string, Observation>();
+  /** Two live Django sessions (counter 1 and 2) for COOKIE_HEADERS. */
+  let liveKeys: [string, string];
   const users = new Map<string, { id: number; username: string }>();
 
   /** A request to Django outside any jar, with a Cookie header and settings of our choosing. */
@@ -119,6 +150,14 @@ export function describeDjangoE2E(version: DjangoVersion, database: string): voi
       users.set(name, { id: created.id, username: created.username });
     }
     for (const profile of PROFILES) djangoHeaders.set(profile.name, await observeAll(djangoSend(profile.django), "/dj", profile.cookieName));
+    const send = djangoSend({});
+    const first = await observe(await send("POST", "/dj/counter"), "sessionid");
+    const second = await observe(await send("POST", "/dj/counter"), "sessionid");
+    await observe(await send("POST", "/dj/counter", `sessionid=${second.key}`), "sessionid");
+    liveKeys = [first.key!, second.key!];
+    for (const [label, header] of COOKIE_HEADERS) {
+      djangoCookieHeaders.set(label, await observe(await send("GET", "/dj/counter", header(...liveKeys)), "sessionid"));
+    }
   }, 120_000);
 
   afterAll(async () => {
@@ -252,6 +291,16 @@ export function describeDjangoE2E(version: DjangoVersion, database: string): voi
         } else {
           expect({ what, varyCookie: varyCookie(ours[kase]) }).toEqual({ what, varyCookie: varyCookie(django[kase]) });
         }
+      }
+    }, 30_000);
+
+    test("odd Cookie headers: the same session read, the same Set-Cookie and Vary as Django", async () => {
+      for (const [label, header] of COOKIE_HEADERS) {
+        const django = djangoCookieHeaders.get(label)!;
+        const ours = await observe(await fetch(`${app.origin}/node/counter`, { headers: { cookie: header(...liveKeys) } }), "sessionid");
+        expect({ label, status: ours.status, body: ours.body }).toEqual({ label, status: django.status, body: django.body });
+        expectSameSetCookie(django, ours, label);
+        expect({ label, varyCookie: varyCookie(ours) }).toEqual({ label, varyCookie: varyCookie(django) });
       }
     }, 30_000);
   });

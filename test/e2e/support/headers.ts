@@ -15,10 +15,18 @@ export interface Observation {
   date: number;
   /** The session key in the cookie, when one was set with a value. */
   key?: string;
+  /** The body, parsed as JSON when it is JSON. */
+  body: unknown;
 }
 
 export async function observe(response: Response, cookieName: string): Promise<Observation> {
-  await response.arrayBuffer();
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: kept as text
+  }
   const sessionCookies = response.headers.getSetCookie().filter((c) => parseSetCookie(c)?.name === cookieName);
   const vary = new Set(
     (response.headers.get("vary") ?? "")
@@ -29,7 +37,7 @@ export async function observe(response: Response, cookieName: string): Promise<O
   const date = Date.parse(response.headers.get("date") ?? "");
   const parsed = sessionCookies.length === 1 ? parseSetCookie(sessionCookies[0]) : null;
   const key = parsed && parsed.value !== '""' ? parsed.value : undefined;
-  return { status: response.status, sessionCookies, vary, date, key };
+  return { status: response.status, sessionCookies, vary, date, key, body };
 }
 
 /** A Set-Cookie header as a plain object for readable diffs: attribute names lower-cased. */
