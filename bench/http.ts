@@ -16,7 +16,7 @@ const SESSIONS = 1000;
 const CONNECTIONS = 16;
 const DURATION = Number(process.env.BENCH_HTTP_SECONDS ?? 8);
 const SECRET = "bench-http-secret-key-0123456789abcdef";
-type Kind = "ours" | "express-session" | "raw-pg";
+type Kind = "ours" | "ours-pg" | "express-session" | "raw-pg";
 
 const keyOf = (i: number) => `benchhttp${String(i).padStart(23, "0")}`;
 
@@ -26,15 +26,24 @@ async function server(kind: Kind, url: string): Promise<void> {
   const app = express();
   const pool = new Pool({ connectionString: url, max: 10 });
   let updates = 0;
-  if (kind === "ours") {
+  if (kind === "ours" || kind === "ours-pg") {
     const { DataSource } = await import("typeorm");
-    const { DjangoSessionRepository, silentLogger } = await import("../src");
+    const { DjangoSessionRepository, SqlRowAdapter, silentLogger } = await import("../src");
     const { createTypeOrmAdapter } = await import("../src/adapters/typeorm");
     const { djangoSession } = await import("../src/integrations/express");
-    const dataSource = await new DataSource({ type: "postgres", url, poolSize: 10 }).initialize();
+    // "ours-pg": the same middleware and repository over plain pg, to tell the ORM's share apart.
+    const adapter =
+      kind === "ours"
+        ? createTypeOrmAdapter(await new DataSource({ type: "postgres", url, poolSize: 10 }).initialize())
+        : new SqlRowAdapter({
+            dialect: "postgres",
+            query: async (sql, params) => (await pool.query(sql, params as unknown[])).rows,
+            execute: async (sql, params) => (await pool.query(sql, params as unknown[])).rowCount ?? 0,
+            isUniqueViolation: (error) => (error as { code?: string }).code === "23505",
+          });
     const repository = new DjangoSessionRepository({
       secretKey: SECRET,
-      adapter: createTypeOrmAdapter(dataSource),
+      adapter,
       logger: silentLogger,
       on: { saved: () => updates++, touched: () => updates++ },
     });
@@ -84,7 +93,10 @@ async function server(kind: Kind, url: string): Promise<void> {
   });
   process.on("message", (message: { type: string }) => {
     if (message.type === "updates") process.send!({ updates });
-    if (message.type === "reset") updates = 0;
+    if (message.type === "reset") {
+      updates = 0;
+      process.send!({ reset: true });
+    }
   });
 }
 
@@ -102,13 +114,14 @@ async function prepare(url: string): Promise<Record<Kind, string[]>> {
   const codec = new SessionCodec({ secretKey: SECRET, logger: silentLogger });
   const signature = (await import("cookie-signature")) as unknown as { sign(value: string, secret: string): string };
   const expire = new Date(Date.now() + 86_400_000);
-  const cookies: Record<Kind, string[]> = { ours: [], "express-session": [], "raw-pg": [] };
+  const cookies: Record<Kind, string[]> = { ours: [], "ours-pg": [], "express-session": [], "raw-pg": [] };
   for (let i = 0; i < SESSIONS; i++) {
     const key = keyOf(i);
     await pool.query("INSERT INTO django_session VALUES ($1, $2, $3)", [key, codec.encode({ counter: 0 }), expire]);
     await pool.query('INSERT INTO "session" VALUES ($1, $2, $3)', [key, JSON.stringify({ cookie: { originalMaxAge: 1209600000, expires: expire.toISOString(), httpOnly: true, path: "/" }, counter: 0 }), expire]);
     await pool.query("INSERT INTO raw_session VALUES ($1, $2)", [key, JSON.stringify({ counter: 0 })]);
     cookies.ours.push(`sessionid=${key}`);
+    cookies["ours-pg"].push(`sessionid=${key}`);
     cookies["express-session"].push(`connect.sid=${encodeURIComponent(`s:${signature.sign(key, SECRET)}`)}`);
     cookies["raw-pg"].push(`sessionid=${key}`);
   }
@@ -136,7 +149,7 @@ function ask<T>(child: ChildProcess, type: string): Promise<T> {
 async function main(): Promise<void> {
   const url = await ensurePostgresDatabase("ds_bench_http");
   const cookies = await prepare(url);
-  const kinds: Kind[] = ["raw-pg", "ours", "express-session"];
+  const kinds: Kind[] = ["raw-pg", "ours", "ours-pg", "express-session"];
   const servers = new Map<Kind, { child: ChildProcess; port: number }>();
   for (const kind of kinds) {
     const child = fork(__filename, ["server", kind, url], { stdio: "inherit" });
