@@ -12,4 +12,7 @@ module.exports = {
   globalSetup: "<rootDir>/jest.global-setup.js",
   // Database test files share tables; run files one at a time (see test/README.md).
   maxWorkers: 1,
+  // Real databases, real Django processes and key-stretching hashers: generous per-test time, so a
+  // busy CI machine makes tests slower, not red. (Speed targets live in `npm run bench`.)
+  testTimeout: 30_000,
 };
