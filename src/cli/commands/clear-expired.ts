@@ -1,4 +1,4 @@
-import { Presets, SingleBar } from "cli-progress";
+import type { SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import { DjangoSessionRepository } from "../../repository/django-session-repository";
 import { SqlRowAdapter } from "../../repository/sql-row-adapter";
@@ -70,13 +70,15 @@ export function defineClearExpired(program: Command, io: CliIo, done: (code: num
         time,
         now: clock,
       });
-      const bar =
-        showBar && expired > 0
-          ? new SingleBar(
-              { format: `clearing expired sessions [{bar}] {percentage}% | {value}/{total} rows | {duration_formatted}`, stream: io.stderr, fps: 10 },
-              Presets.shades_classic,
-            )
-          : null;
+      let bar: SingleBar | null = null;
+      if (showBar && expired > 0) {
+        // Loaded only for a terminal: scripts and cron jobs never pay for it.
+        const progress = await import("cli-progress");
+        bar = new progress.SingleBar(
+          { format: `clearing expired sessions [{bar}] {percentage}% | {value}/{total} rows | {duration_formatted}`, stream: io.stderr, fps: 10 },
+          progress.Presets.shades_classic,
+        );
+      }
       bar?.start(expired, 0);
       try {
         deleted = await repository.clearExpired({
