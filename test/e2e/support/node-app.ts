@@ -2,9 +2,9 @@
  * The Node side of the end-to-end tests: the same small app on each framework integration, served
  * on 127.0.0.1 (a free port) over the Django site's own database.
  *
- *   POST /node/login    username, password (a form): checkPassword against auth_user, then login()
+ *   POST /node/login    username, password (a form): checkPassword against the auth_user row, then login()
  *   POST /node/logout   logout()
- *   GET  /node/whoami   getUser() with loadUser reading auth_user: { user, reason, session }
+ *   GET  /node/whoami   getUser() with the library's user loader: { user, reason, session }
  *   GET  /node/counter  the session's counter; POST increments it
  *   GET  /node/ping     never touches the session
  *
@@ -28,45 +28,42 @@ import {
   type SessionMiddlewareOptions,
 } from "../../../src";
 import type { SessionRowAdapter } from "../../../src/repository/row-adapter";
-import { createTypeOrmAdapter } from "../../../src/adapters/typeorm";
-import { createPrismaAdapter } from "../../../src/adapters/prisma";
+import { PostgresAuthUser, createTypeOrmAdapter, createTypeOrmUserLoader } from "../../../src/adapters/typeorm";
+import { createPrismaAdapter, createPrismaUserLoader } from "../../../src/adapters/prisma";
 import { PrismaClient as PgPrismaClient } from "../../../src/generated/prisma-pg/client";
 import type { DjangoVersion } from "./django-site";
 
 export type IntegrationName = "express" | "fastify" | "koa" | "hono" | "nestjs";
 
-/** An auth_user row, as the Node side reads it with raw SQL on the ORM's connection. */
-export interface AuthUserRow {
-  id: number;
-  username: string;
-  password: string;
-  is_active: boolean;
-}
+/** A user as the library's auth_user entity (TypeORM) and model (Prisma) give it. */
+export type NodeUser = AuthUser & { id: number; username: string; isActive: boolean };
 
-/** Where sessions and users come from: one ORM connection to the Django site's database. */
+/**
+ * Where sessions and users come from: one ORM connection to the Django site's database, with the
+ * library's row adapter for `django_session` and its auth_user entity / model and user loader.
+ */
 export interface NodeDatabase {
   orm: "typeorm" | "prisma";
   adapter: SessionRowAdapter;
-  userById(id: number): Promise<AuthUserRow | null>;
-  userByUsername(username: string): Promise<AuthUserRow | null>;
+  /** `ModelBackend.get_user`: createTypeOrmUserLoader / createPrismaUserLoader. */
+  loadUser(id: string): Promise<NodeUser | null>;
+  /** The login form's lookup, through the same entity / model. */
+  userByUsername(username: string): Promise<NodeUser | null>;
   /** Raw SQL on the same connection, for the tests' own checks (PostgreSQL placeholders). */
   query(sql: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
 }
 
-const USER_COLUMNS = "id, username, password, is_active";
-
 export async function openTypeOrm(databaseUrl: string): Promise<NodeDatabase> {
-  const dataSource = new DataSource({ type: "postgres", url: databaseUrl, extra: { max: 5 } });
+  const dataSource = new DataSource({ type: "postgres", url: databaseUrl, entities: [PostgresAuthUser], extra: { max: 5 } });
   await dataSource.initialize();
-  const query = async (sql: string, params: unknown[] = []) => (await dataSource.query(sql, params)) as Record<string, unknown>[];
-  const one = async (sql: string, param: unknown) => ((await query(sql, [param]))[0] as unknown as AuthUserRow | undefined) ?? null;
+  const users = dataSource.getRepository(PostgresAuthUser);
   return {
     orm: "typeorm",
     adapter: createTypeOrmAdapter(dataSource),
-    userById: (id) => one(`SELECT ${USER_COLUMNS} FROM auth_user WHERE id = $1`, id),
-    userByUsername: (username) => one(`SELECT ${USER_COLUMNS} FROM auth_user WHERE username = $1`, username),
-    query,
+    loadUser: createTypeOrmUserLoader(dataSource),
+    userByUsername: (username) => users.findOneBy({ username }),
+    query: async (sql, params = []) => (await dataSource.query(sql, params)) as Record<string, unknown>[],
     close: () => dataSource.destroy(),
   };
 }
@@ -74,14 +71,12 @@ export async function openTypeOrm(databaseUrl: string): Promise<NodeDatabase> {
 export async function openPrisma(databaseUrl: string): Promise<NodeDatabase> {
   const prisma = new PgPrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, max: 5 }) });
   await prisma.$connect();
-  const query = async (sql: string, params: unknown[] = []) => (await prisma.$queryRawUnsafe(sql, ...params)) as Record<string, unknown>[];
-  const one = async (sql: string, param: unknown) => ((await query(sql, [param]))[0] as unknown as AuthUserRow | undefined) ?? null;
   return {
     orm: "prisma",
     adapter: createPrismaAdapter(prisma),
-    userById: (id) => one(`SELECT ${USER_COLUMNS} FROM auth_user WHERE id = $1`, id),
-    userByUsername: (username) => one(`SELECT ${USER_COLUMNS} FROM auth_user WHERE username = $1`, username),
-    query,
+    loadUser: createPrismaUserLoader(prisma),
+    userByUsername: (username) => prisma.authUser.findUnique({ where: { username } }),
+    query: async (sql, params = []) => (await prisma.$queryRawUnsafe(sql, ...params)) as Record<string, unknown>[],
     close: () => prisma.$disconnect(),
   };
 }
@@ -94,7 +89,7 @@ export interface Reply {
 
 export interface Handlers {
   /** The getUser() options the routes use (secretKey, djangoVersion, loadUser reading auth_user). */
-  auth: GetUserOptions<AuthUser & { username: string }>;
+  auth: GetUserOptions<NodeUser>;
   login(session: Session, form: Record<string, string | undefined>): Promise<Reply>;
   logout(session: Session): Promise<Reply>;
   whoami(session: Session): Promise<Reply>;
@@ -116,25 +111,19 @@ export function routeTable(handlers: Handlers): RouteTable {
   };
 }
 
-const toAuthUser = (row: AuthUserRow): AuthUser & { username: string } => ({ id: row.id, password: row.password, isActive: row.is_active, username: row.username });
-
 export function createHandlers(version: DjangoVersion, secretKey: string, db: NodeDatabase): Handlers {
   const auth = { secretKey, djangoVersion: version };
-  const loadUser = async (id: string) => {
-    if (!/^\d+$/.test(id)) return null; // AutoField.to_python would raise ValidationError: no such user
-    const row = await db.userById(Number(id));
-    return row && toAuthUser(row);
-  };
+  const loadUser = (id: string) => db.loadUser(id);
   return {
     auth: { ...auth, loadUser },
     async login(session, form) {
-      const row = form.username ? await db.userByUsername(form.username) : null;
+      const user = form.username ? await db.userByUsername(form.username) : null;
       // ModelBackend.authenticate: the password, then user_can_authenticate (is_active).
-      if (!row || !(await checkPassword(form.password, row.password, { djangoVersion: version })) || !row.is_active) {
+      if (!user || !(await checkPassword(form.password, user.password, { djangoVersion: version })) || !user.isActive) {
         return { status: 401, body: { ok: false } };
       }
-      const result = await login(session, toAuthUser(row), auth);
-      return { status: 200, body: { ok: true, user: { id: row.id, username: row.username }, session: result.session } };
+      const result = await login(session, user, auth);
+      return { status: 200, body: { ok: true, user: { id: user.id, username: user.username }, session: result.session } };
     },
     async logout(session) {
       await logout(session);
