@@ -17,7 +17,7 @@ let scratch: string;
 beforeAll(() => {
   ensureCliBuilt();
   scratch = mkdtempSync(path.join(tmpdir(), "ds-cli-"));
-});
+}, 180_000);
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const doctor = (url: string, options: { cwd?: string; cli?: string; json?: boolean } = {}) =>

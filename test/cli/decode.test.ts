@@ -5,6 +5,8 @@
 import { SessionCodec, SignedCookieCodec, TimestampSigner, b64Encode, DEFAULT_KEY_SALT } from "../../src";
 import { CLI, django, ensureCliBuilt, expectNoStack, parseJson, runCli } from "./cli-support";
 
+jest.setTimeout(60_000);
+
 const SECRET = "cli-decode-secret-key-0123456789abcdef";
 const OLD_SECRET = "cli-decode-old-secret-key-fedcba9876543210";
 const WRONG = "cli-decode-wrong-secret-key-aaaaaaaaaa";
@@ -29,7 +31,7 @@ beforeAll(async () => {
   [{ value: signedWithOld }] = (await django({ ...config, secretKey: OLD_SECRET }, [{ op: "encode", data: { _auth_user_id: "9" } }])) as { value: string }[];
   // Python's json writes 2**70 as its digits; JSON cannot carry it from Python to the test, so our codec writes it.
   bigInt = new SessionCodec({ secretKey: SECRET }).encode({ big: 2n ** 70n });
-}, 60_000);
+}, 180_000);
 
 const decode = (args: string[], env: Record<string, string> = {}) => runCli(["decode", ...args], { env: { DJANGO_SECRET_KEY: SECRET, ...env } });
 
