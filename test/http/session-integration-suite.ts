@@ -1,3 +1,4 @@
+import { cookieAttributes } from "../support/http";
 import { DjangoSessionRepository, SESSION_INTERRUPTED_MESSAGE, SqlRowAdapter, silentLogger, type Session, type SessionMiddlewareOptions } from "../../src";
 import type { SqlExecutor } from "../../src/repository/sql-row-adapter";
 import type { Dialect } from "../support/databases";
@@ -37,16 +38,8 @@ export type MountApp = (options: SessionMiddlewareOptions, routes: Routes) => Pr
 
 export const NOW = 1700000000_000;
 
-/** Attribute map of a Set-Cookie header, names lower-cased (attribute order is not significant). */
-export function attrs(header: string): Record<string, string | true> {
-  const [pair, ...rest] = header.split("; ");
-  const out: Record<string, string | true> = { "": pair };
-  for (const a of rest) {
-    const i = a.indexOf("=");
-    out[(i < 0 ? a : a.slice(0, i)).toLowerCase()] = i < 0 ? true : a.slice(i + 1);
-  }
-  return out;
-}
+/** Attribute map of a Set-Cookie header (see test/support/http.ts). */
+export const attrs = cookieAttributes;
 
 export const sessionCookies = (result: HttpResult) => result.setCookie.filter((c) => c.startsWith("sessionid="));
 export const sessionKeyOf = (result: HttpResult) => {

@@ -1,17 +1,9 @@
 import { DjangoSessionRepository, ImproperlyConfigured, SessionInterrupted, SessionMiddlewareCore, SqlRowAdapter, addVaryCookie, readSessionCookie, silentLogger } from "../../src";
+import { cookieAttributes } from "../support/http";
 import { openSqlite, type RawDatabase } from "../support/raw-tables";
 
 const NOW = 1700000000_000;
-/** Attribute map of a Set-Cookie header, names lower-cased (attribute order is not significant). */
-function attrs(header: string): Record<string, string | true> {
-  const [pair, ...rest] = header.split("; ");
-  const out: Record<string, string | true> = { "": pair };
-  for (const a of rest) {
-    const i = a.indexOf("=");
-    out[(i < 0 ? a : a.slice(0, i)).toLowerCase()] = i < 0 ? true : a.slice(i + 1);
-  }
-  return out;
-}
+const attrs = cookieAttributes;
 
 let db: RawDatabase;
 let repository: DjangoSessionRepository;
