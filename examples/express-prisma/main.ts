@@ -4,7 +4,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import express from "express";
 import { DjangoSessionRepository, checkPassword, getUser, login, logout } from "django-session";
 import { djangoSession } from "django-session/express";
-import { createPrismaAdapter } from "django-session/prisma";
+import { createPrismaAdapter, createPrismaUserLoader } from "django-session/prisma";
 import { PrismaClient } from "./generated/prisma/client";
 
 // The keys this app keeps in the session, typed on every `req.session` (other keys read as unknown).
@@ -29,26 +29,8 @@ const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: requ
 // Django's db session engine over the Prisma client: the same django_session rows Django uses.
 const repository = new DjangoSessionRepository({ secretKey, adapter: createPrismaAdapter(prisma) });
 
-// Django's auth_user, read with raw SQL: the schema only maps django_session.
-interface AuthUserRow {
-  id: number;
-  username: string;
-  password: string;
-  is_active: boolean;
-}
-const toUser = (row: AuthUserRow | undefined) => row && { id: row.id, username: row.username, password: row.password, isActive: row.is_active };
-
-/** The backend's get_user(): `_auth_user_id` (a string) → the user row, or null. */
-async function loadUser(id: string) {
-  if (!/^\d+$/.test(id)) return null;
-  const rows = await prisma.$queryRaw<AuthUserRow[]>`SELECT id, username, password, is_active FROM auth_user WHERE id = ${Number(id)}`;
-  return toUser(rows[0]) ?? null;
-}
-
-async function findByUsername(username: string) {
-  const rows = await prisma.$queryRaw<AuthUserRow[]>`SELECT id, username, password, is_active FROM auth_user WHERE username = ${username}`;
-  return toUser(rows[0]);
-}
+// Django's auth_user through the AuthUser model: the backend's get_user() for getUser.
+const loadUser = createPrismaUserLoader(prisma);
 
 const app = express();
 app.use(express.json());
@@ -74,7 +56,7 @@ app.post("/counter", async (req, res) => {
 // Django's login(): the session then says "logged in" to Django as well.
 app.post("/login", async (req, res) => {
   const { username, password } = (req.body ?? {}) as { username?: unknown; password?: unknown };
-  const user = typeof username === "string" ? await findByUsername(username) : undefined;
+  const user = typeof username === "string" ? await prisma.authUser.findUnique({ where: { username } }) : null;
   if (!user || !user.isActive || typeof password !== "string" || !(await checkPassword(password, user.password))) {
     res.status(401).json({ error: "Wrong username or password." });
     return;

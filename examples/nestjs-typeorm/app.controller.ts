@@ -1,9 +1,8 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, UnauthorizedException } from "@nestjs/common";
 import { checkPassword, login, logout, type Session } from "django-session";
 import { CurrentUser, DjangoSession } from "django-session/nestjs";
-import { PostgresDjangoSession } from "django-session/typeorm";
+import { PostgresAuthUser, PostgresDjangoSession, type AuthUserEntity } from "django-session/typeorm";
 import { DataSource, MoreThan } from "typeorm";
-import { UsersService, type User } from "./database.module";
 import { settings } from "./settings";
 
 /** The keys this app keeps in the session. */
@@ -11,14 +10,11 @@ type AppSession = Session<{ counter?: number }>;
 
 @Controller()
 export class AppController {
-  constructor(
-    @Inject(UsersService) private readonly users: UsersService,
-    @Inject(DataSource) private readonly dataSource: DataSource,
-  ) {}
+  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
 
   /** Who is logged in (Django's request.user, via @CurrentUser()) and what the session holds. */
   @Get()
-  async index(@DjangoSession() session: AppSession, @CurrentUser() user: User | null) {
+  async index(@DjangoSession() session: AppSession, @CurrentUser() user: AuthUserEntity | null) {
     return { user: user && { id: user.id, username: user.username }, counter: (await session.get("counter")) ?? 0 };
   }
 
@@ -35,7 +31,7 @@ export class AppController {
   @HttpCode(200)
   async login(@DjangoSession() session: AppSession, @Body() body: { username?: unknown; password?: unknown }) {
     const { username, password } = body ?? {};
-    const user = typeof username === "string" ? await this.users.findByUsername(username) : null;
+    const user = typeof username === "string" ? await this.dataSource.getRepository(PostgresAuthUser).findOneBy({ username }) : null;
     if (!user || !user.isActive || typeof password !== "string" || !(await checkPassword(password, user.password))) {
       throw new UnauthorizedException("Wrong username or password.");
     }

@@ -10,7 +10,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { Client } from "pg";
@@ -170,8 +170,8 @@ beforeAll(async () => {
   if (!existsSync(join(ROOT, "dist", "cjs", "index.js"))) expectSuccess("npm run build", await run("npm", ["run", "build"]));
   const [url] = await Promise.all([prepareDatabase(), generatePrismaClient()]);
   databaseUrl = url;
-  // The type check (against src/) and the build (emit only: it maps the package to dist/'s
-  // declarations, which the check above already covers through src/) run side by side.
+  // The type check (against src/) and the build run side by side. The build only emits
+  // (--noCheck): the check is the other run, and dist/'s declarations may lag src/ between builds.
   const [checked, built] = await Promise.all([
     run(process.execPath, [TSC, "-p", "examples/tsconfig.json"]),
     run(process.execPath, [TSC, "-p", "examples/tsconfig.build.json", "--noCheck"]),
@@ -186,10 +186,25 @@ test("tsc -p examples/tsconfig.json: the examples type-check against src/", () =
 });
 
 test("every example folder has a README and is run below", () => {
+  const folders = readdirSync(EXAMPLES, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && entry.name !== "dist")
+    .map((entry) => entry.name);
+  expect(folders.sort()).toEqual(APPS.map(({ name }) => name).sort());
   for (const { name, main } of APPS) {
     expect(existsSync(join(EXAMPLES, name, "README.md"))).toBe(true);
     expect(statSync(join(ROOT, main)).isFile()).toBe(true);
   }
+});
+
+test("express-prisma/schema.prisma pastes the package's DjangoSession and AuthUser models verbatim", () => {
+  // Everything from the DjangoSession model's doc comment to the end of the file.
+  const models = (file: string) => {
+    const text = readFileSync(file, "utf8");
+    return text.slice(text.indexOf("/// django.contrib.sessions.models.Session")).trim();
+  };
+  const pasted = models(join(EXAMPLES, "express-prisma", "schema.prisma"));
+  expect(pasted).toContain("model AuthUser {");
+  expect(pasted).toBe(models(join(ROOT, "prisma", "postgresql.prisma")));
 });
 
 describe.each(APPS)("$name", ({ main, reason }) => {
