@@ -16,12 +16,13 @@ import type { SessionEventHandlers } from "./session-events";
  *
  * `cause` is a copy of the driver's error with its name, message, stack and codes only: ORMs
  * attach the statement's parameters to their errors (TypeORM's `parameters`, pg's `detail`),
- * and those hold the session key and data, which must never reach a log.
+ * and those hold the session key and data, which must never reach a log. The session key is
+ * also blanked out of the messages (MySQL's "Duplicate entry '<key>'" names it).
  */
 export class SessionStorageError extends DjangoSessionError {
   readonly status: number;
-  constructor(action: string, cause: unknown, options: { status?: number } = {}) {
-    const safe = safeCause(cause);
+  constructor(action: string, cause: unknown, options: { status?: number; sessionKey?: string | null } = {}) {
+    const safe = safeCause(cause, options.sessionKey);
     super("ERR_SESSION_STORAGE", `Could not ${action} the session: ${safe.message}`, { cause: safe });
     this.status = options.status ?? 503;
   }
@@ -30,11 +31,12 @@ export class SessionStorageError extends DjangoSessionError {
 // Codes worth keeping from a driver error (pg, mysql2, mariadb, Prisma); nothing that can hold values.
 const SAFE_ERROR_FIELDS = ["code", "errno", "sqlState", "severity"] as const;
 
-function safeCause(cause: unknown): Error {
-  if (!(cause instanceof Error)) return new Error(typeof cause === "string" ? cause : "unknown error");
-  const copy = new Error(cause.message);
+function safeCause(cause: unknown, sessionKey?: string | null): Error {
+  const redact = (text: string) => (sessionKey ? text.split(sessionKey).join("[session key]") : text);
+  if (!(cause instanceof Error)) return new Error(typeof cause === "string" ? redact(cause) : "unknown error");
+  const copy = new Error(redact(cause.message));
   copy.name = cause.name;
-  copy.stack = cause.stack;
+  copy.stack = cause.stack === undefined ? undefined : redact(cause.stack);
   // TypeORM wraps the driver's error; its codes are the useful ones.
   const sources = [cause, (cause as { driverError?: unknown }).driverError];
   for (const source of sources) {
@@ -238,7 +240,7 @@ export class DjangoSessionRepository implements SessionBackend {
    * the default merge mode a late save is a compare-and-swap, so it can only store this
    * request's changes onto the row it read, never over a newer write.
    */
-  private async storage<T>(action: string, call: () => Promise<T>): Promise<T> {
+  private async storage<T>(action: string, sessionKey: string | null, call: () => Promise<T>): Promise<T> {
     const timeoutMs = this.storageTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -255,7 +257,7 @@ export class DjangoSessionRepository implements SessionBackend {
         }),
       ]);
     } catch (error) {
-      throw new SessionStorageError(action, error);
+      throw new SessionStorageError(action, error, { sessionKey });
     } finally {
       if (timer !== undefined) clearTimeout(timer);
     }
@@ -275,11 +277,11 @@ export class DjangoSessionRepository implements SessionBackend {
       }
     }
     // A failure is an error, never an empty session: that would overwrite the real one on save.
-    const row = await this.storage("load", () => this.adapter.load(key, new Date(this.now())));
+    const row = await this.storage("load", key, () => this.adapter.load(key, new Date(this.now())));
     if (row === null) {
       if (this.events.missing || this.events.expired) {
         // Only a listener pays for telling the two apart.
-        if (await this.storage("load", () => this.adapter.exists(key))) this.events.expired?.({});
+        if (await this.storage("load", key, () => this.adapter.exists(key))) this.events.expired?.({});
         else this.events.missing?.({});
       }
       return null;
@@ -308,7 +310,7 @@ export class DjangoSessionRepository implements SessionBackend {
   private async resign(session: Session<any>, data: SessionData, loaded: string, expireDate: Date): Promise<boolean> {
     const sessionData = this.codec.encode(data);
     try {
-      if (!(await this.storage("re-sign", () => this.adapter.update({ sessionKey: session.sessionKey!, sessionData, expireDate }, loaded)))) return false;
+      if (!(await this.storage("re-sign", session.sessionKey, () => this.adapter.update({ sessionKey: session.sessionKey!, sessionData, expireDate }, loaded)))) return false;
     } catch {
       return false; // the read succeeded; re-signing is an optimisation and can wait
     }
@@ -344,7 +346,7 @@ export class DjangoSessionRepository implements SessionBackend {
   async exists(sessionKey: string): Promise<boolean> {
     if (!sessionKey || sessionKey.length > MAX_SESSION_KEY_LENGTH || !PLAUSIBLE_KEY.test(sessionKey)) return false;
     if (this.cache && (await this.cacheCall("get", () => this.cache!.get(sessionKey))) !== undefined) return true;
-    return this.storage("look up", () => this.adapter.exists(sessionKey));
+    return this.storage("look up", sessionKey, () => this.adapter.exists(sessionKey));
   }
 
   async create(session: Session<any>): Promise<void> {
@@ -371,7 +373,7 @@ export class DjangoSessionRepository implements SessionBackend {
     const loaded = (session.backendState as LoadedState | undefined)?.sessionData;
     // Loaded from the cache, so the row's string is unknown: merge against a fresh read.
     if (!mustCreate && this.merge && loaded === undefined && this.cache) return this.mergeAndSave(session);
-    const written = await this.storage("save", () =>
+    const written = await this.storage("save", row.sessionKey, () =>
       mustCreate ? this.adapter.insert(row) : this.merge && loaded !== undefined ? this.adapter.update(row, loaded) : this.adapter.update(row),
     );
     if (!written && mustCreate) throw new CreateError();
@@ -414,7 +416,7 @@ export class DjangoSessionRepository implements SessionBackend {
     const { cleared, keys } = session.changeSet;
     for (let attempt = 1; attempt <= this.maxMergeAttempts; attempt++) {
       // Epoch "now": the row is re-read whatever its expiry, as an UPDATE by key would see it.
-      const fresh = await this.storage("save", () => this.adapter.load(key, new Date(0)));
+      const fresh = await this.storage("save", key, () => this.adapter.load(key, new Date(0)));
       if (fresh === null) {
         this.events.interrupted?.({});
         throw new UpdateError();
@@ -427,7 +429,7 @@ export class DjangoSessionRepository implements SessionBackend {
       }
       session.replaceDataForBackend(merged);
       const row = await this.row(session, merged);
-      const written = await this.storage("save", () => this.adapter.update(row, fresh.sessionData));
+      const written = await this.storage("save", key, () => this.adapter.update(row, fresh.sessionData));
       if (written) {
         await this.written(session, merged, row.sessionData, row.expireDate, true);
         return;
@@ -453,7 +455,7 @@ export class DjangoSessionRepository implements SessionBackend {
     if (state.expireDate.getTime() - now >= this.touchThreshold * lifetime * 1000) return false;
     const expireDate = new Date(now + lifetime * 1000);
     const key = session.sessionKey;
-    const touched = await this.storage("touch", () => this.adapter.touch(key, expireDate));
+    const touched = await this.storage("touch", key, () => this.adapter.touch(key, expireDate));
     if (touched) {
       session.backendState = { ...state, expireDate } satisfies LoadedState;
       this.events.touched?.({});
@@ -465,7 +467,7 @@ export class DjangoSessionRepository implements SessionBackend {
     // Like load and exists: a key no row can have (a hostile cookie's, flushed at logout) costs
     // no query, and cannot fail one (PostgreSQL rejects a NUL byte outright).
     if (!sessionKey || sessionKey.length > MAX_SESSION_KEY_LENGTH || !PLAUSIBLE_KEY.test(sessionKey)) return;
-    await this.storage("delete", () => this.adapter.delete(sessionKey));
+    await this.storage("delete", sessionKey, () => this.adapter.delete(sessionKey));
     if (this.cache) await this.cacheCall("delete", () => this.cache!.delete(sessionKey));
   }
 

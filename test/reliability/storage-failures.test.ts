@@ -104,3 +104,19 @@ describe("a failing database call", () => {
     expect(printed).toContain(cause.message);
   });
 });
+
+describe("a driver message that names the session key", () => {
+  test("MySQL's \"Duplicate entry '<key>'\" (were it not recognised as a collision) reaches no message with the key in it", async () => {
+    const leaky = adapter({
+      load: async () => null,
+      insert: (row) => Promise.reject(Object.assign(new Error(`Duplicate entry '${row.sessionKey}' for key 'PRIMARY'`), { code: "ER_SOMETHING_ELSE" })),
+    });
+    const r = new DjangoSessionRepository({ secretKey: "storage-failures-secret", adapter: leaky, logger: silentLogger, generateKey: () => KEY });
+    const session = r.get();
+    await session.set("a", 1);
+    const error = await session.save().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SessionStorageError);
+    expect((error as Error).message).toBe("Could not save the session: Duplicate entry '[session key]' for key 'PRIMARY'");
+    expect(`${inspect(error, { depth: 10 })}${(error as Error).stack}`).not.toContain(KEY);
+  });
+});
