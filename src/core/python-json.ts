@@ -213,14 +213,16 @@ export const MAX_JSON_DEPTH = 512;
  */
 export const MAX_INT_DIGITS = 4300;
 
-/** Whether `text` holds more than `limit` copies of `char` (stops counting there; native scans). */
-function moreThan(text: string, char: string, limit: number): boolean {
+/** How many copies of `char` `text` holds, counting no further than `limit + 1` (native scans). */
+function countUpTo(text: string, char: string, limit: number): number {
   let pos = -1;
-  for (let n = 0; n <= limit; n++) {
+  let n = 0;
+  while (n <= limit) {
     pos = text.indexOf(char, pos + 1);
-    if (pos < 0) return false;
+    if (pos < 0) break;
+    n++;
   }
-  return true;
+  return n;
 }
 
 /** `json.loads(text)` with Python's extensions (see the module comment for the number rules). */
@@ -228,13 +230,17 @@ export function pyJsonLoads(text: string): PythonJsonValue {
   // JSON.parse spends about half a microsecond per nesting level of arrays (`[[[...`, `[{"a":[{...`)
   // before it can refuse them: a megabyte of `[` costs ~0.5 s. With more openers than the depth
   // limit, the parser below reads the text instead; it stops at MAX_JSON_DEPTH.
-  if (!NEEDS_FULL_PARSER.test(text) && !moreThan(text, "[", MAX_JSON_DEPTH) && !moreThan(text, "{", MAX_JSON_DEPTH)) {
+  const arrays = countUpTo(text, "[", MAX_JSON_DEPTH);
+  const objects = countUpTo(text, "{", MAX_JSON_DEPTH);
+  if (!NEEDS_FULL_PARSER.test(text) && arrays <= MAX_JSON_DEPTH && objects <= MAX_JSON_DEPTH) {
+    let value: PythonJsonValue;
     try {
-      const value = JSON.parse(text) as PythonJsonValue;
-      if (depthWithin(value, MAX_JSON_DEPTH)) return value;
+      value = JSON.parse(text) as PythonJsonValue;
     } catch (error) {
       throw new PythonJsonError((error as Error).message);
     }
+    // No more openers than the limit: the nesting cannot exceed it, no need to walk the value.
+    if (arrays + objects <= MAX_JSON_DEPTH || depthWithin(value, MAX_JSON_DEPTH)) return value;
     throw new PythonJsonError("JSON nested too deeply");
   }
   return new Parser(text).parseDocument();

@@ -115,7 +115,14 @@ abstract class SignedSessionCodec {
       throw new ImproperlyConfigured(`maxSize must be a whole number of bytes, at least 1024 (got ${String(options.maxSize)}).`);
     }
     this.maxSize = maxSize;
-    const compression = { minSize: options.compression?.minSize ?? defaultMinSize, exact: options.compression?.exact ?? false };
+    const compression = {
+      minSize: options.compression?.minSize ?? defaultMinSize,
+      exact: options.compression?.exact ?? false,
+      level: options.compression?.level ?? 3,
+    };
+    if (!Number.isInteger(compression.level) || compression.level < 1 || compression.level > 9) {
+      throw new ImproperlyConfigured(`compression.level must be a zlib level from 1 to 9 (got ${String(options.compression?.level)}).`);
+    }
     if (!Number.isSafeInteger(compression.minSize) || compression.minSize < 0) {
       throw new ImproperlyConfigured(`compression.minSize must be a whole number of bytes, 0 or more (got ${String(options.compression?.minSize)}).`);
     }
