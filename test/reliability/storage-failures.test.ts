@@ -82,7 +82,7 @@ describe("a failing database call", () => {
         await s.set("secret", DATA_MARKER);
         await s.save();
       },
-      { load: async () => null, insert: () => Promise.reject(ormError("terminating connection due to administrator command", "57P01")) },
+      { load: async (): Promise<null> => null, insert: () => Promise.reject(ormError("terminating connection due to administrator command", "57P01")) },
     ],
     ["delete", (r: DjangoSessionRepository) => r.delete(KEY), { delete: () => Promise.reject(ormError("connect ECONNREFUSED 127.0.0.1:5432", "ECONNREFUSED")) }],
   ] as const)("%s: a SessionStorageError whose cause keeps the driver's message and code but none of the parameters", async (_name, act, overrides) => {
@@ -108,7 +108,7 @@ describe("a failing database call", () => {
 describe("a driver message that names the session key", () => {
   test("MySQL's \"Duplicate entry '<key>'\" (were it not recognised as a collision) reaches no message with the key in it", async () => {
     const leaky = adapter({
-      load: async () => null,
+      load: async (): Promise<null> => null,
       insert: (row) => Promise.reject(Object.assign(new Error(`Duplicate entry '${row.sessionKey}' for key 'PRIMARY'`), { code: "ER_SOMETHING_ELSE" })),
     });
     const r = new DjangoSessionRepository({ secretKey: "storage-failures-secret", adapter: leaky, logger: silentLogger, generateKey: () => KEY });
