@@ -567,6 +567,24 @@ for (const kind of ADAPTERS) {
           expect((await django.load(key)).data).toEqual({ a: 3, b: 2, fromDjango: "kept" });
         });
 
+        test("Django and Node saving one session at the same time: Node never erases a key Django wrote (Django's blind saves can erase Node's: counted)", async () => {
+          const key = await django.create({ seed: 1 });
+          const count = 25;
+          const djangoWrites = django.call("blind_writes", { key, prefix: "dj", count });
+          for (let i = 0; i < count; i++) {
+            const session = repo.get(key);
+            await session.set(`node${i}`, i);
+            await session.save();
+          }
+          await djangoWrites;
+          const data = (await django.load(key)).data;
+          const lost = (prefix: string) => Array.from({ length: count }, (_, i) => `${prefix}${i}`).filter((k) => !(k in data)).length;
+          // Only Django can fix its own blind saves; report how many of ours they erased.
+          console.log(`Django ${v.version} on ${dialect}: Django's blind saves erased ${lost("node")} of ${count} Node keys; Node erased ${lost("dj")} Django keys`);
+          expect(lost("dj")).toBe(0);
+          expect(data.seed).toBe(1);
+        });
+
         test("Django's set_expiry(0) and set_expiry(seconds) are honoured by us", async () => {
           const atClose = await django.create({ k: 1 }, 0);
           const s0 = repo.get(atClose);

@@ -220,6 +220,15 @@ def op_update(cmd):
     return {"key": store.session_key}
 
 
+def op_blind_writes(cmd):
+    """Django's own last-writer-wins saves, one after the other: load, set one key, save."""
+    for i in range(cmd["count"]):
+        store = SessionStore(cmd["key"])
+        store[f"{cmd['prefix']}{i}"] = i
+        store.save()
+    return {"written": cmd["count"]}
+
+
 def op_cycle_key(cmd):
     store = SessionStore(cmd["key"])
     store.cycle_key()
