@@ -132,6 +132,10 @@ function normalTime(time: DjangoTimeOptions | undefined): string {
 const sameTime = (a: DjangoTimeOptions | undefined, b: DjangoTimeOptions | undefined) => normalTime(a) === normalTime(b);
 const describeTime = normalTime;
 
+// Sessions tracked as possibly stale in the cache at most (see `staleInCache`); past it, a long
+// cache outage with more writes than that is logged as unrepairable.
+const MAX_STALE_IN_CACHE = 100_000;
+
 // Django loops forever on collisions; with 165-bit random keys more than a handful means the
 // key generator or the database is broken, and a clear error beats a hung request.
 const MAX_CREATE_ATTEMPTS = 100;
@@ -158,6 +162,17 @@ export class DjangoSessionRepository implements SessionBackend {
   private readonly touchThreshold: number | null;
   private readonly maxMergeAttempts: number;
   private readonly storageTimeoutMs: number | null;
+  /**
+   * cached_db: sessions whose cache entry a failed write or delete may have left stale (Redis
+   * was down, or closed the connection under an in-flight SET). Their loads read around the
+   * cache, and their entries are deleted as soon as the cache answers again, so that neither
+   * this process nor Django keeps serving the old entry: a logout during the outage must not
+   * come back. (Django 5.1 logs the failure and keeps serving the stale entry until it expires.)
+   */
+  private readonly staleInCache = new Set<string>();
+  private staleOverflowLogged = false;
+  private repairTimer: NodeJS.Timeout | null = null;
+  private repairing = false;
 
   constructor(options: DjangoSessionRepositoryOptions) {
     if (!options || typeof options !== "object") {
@@ -268,8 +283,8 @@ export class DjangoSessionRepository implements SessionBackend {
   async load(session: Session<any>): Promise<SessionData | null> {
     const key = session.sessionKey;
     if (key === null || key.length > MAX_SESSION_KEY_LENGTH || !PLAUSIBLE_KEY.test(key)) return null;
-    if (this.cache) {
-      const cached = await this.cacheCall("get", () => this.cache!.get(key));
+    if (this.cache && !this.staleInCache.has(key)) {
+      const cached = await this.cacheCall("get", key, () => this.cache!.get(key));
       // Loaded without the row's string: the next save re-reads the row to merge (see save()).
       if (cached !== undefined) {
         this.events.loaded?.({ source: "cache" });
@@ -302,7 +317,7 @@ export class DjangoSessionRepository implements SessionBackend {
     }
     if (this.cache) {
       const timeout = await session.getExpiryAge({ expiry: row.expireDate as never });
-      await this.cacheCall("set", () => this.cache!.set(key, data, timeout));
+      await this.cacheCall("set", key, () => this.cache!.set(key, data, timeout));
     }
     return data;
   }
@@ -318,15 +333,66 @@ export class DjangoSessionRepository implements SessionBackend {
     return true;
   }
 
-  /** A cache call that never fails the request: errors are logged, as Django 5.1+ does. */
-  private async cacheCall<T>(action: string, call: () => Promise<T>): Promise<T | undefined> {
+  /**
+   * A cache call that never fails the request: errors are logged, as Django 5.1+ does. A failed
+   * write or delete marks the session's entry as possibly stale (see `staleInCache`); a
+   * successful one clears the mark.
+   */
+  private async cacheCall<T>(action: "get" | "set" | "delete", sessionKey: string, call: () => Promise<T>): Promise<T | undefined> {
     try {
-      return await call();
+      const result = await call();
+      if (action !== "get") this.staleInCache.delete(sessionKey);
+      if (this.staleInCache.size > 0) this.scheduleCacheRepair(0);
+      return result;
     } catch (error) {
+      if (action !== "get") this.markStaleInCache(sessionKey);
       const context = { action, error: (error as Error)?.message ?? String(error) };
       (this.logger.error ?? this.logger.warn).call(this.logger, "Error accessing the session cache", context);
       this.events.cacheError?.({ action, message: context.error });
       return undefined;
+    }
+  }
+
+  private markStaleInCache(sessionKey: string): void {
+    if (this.staleInCache.size >= MAX_STALE_IN_CACHE && !this.staleInCache.has(sessionKey)) {
+      if (!this.staleOverflowLogged) {
+        this.staleOverflowLogged = true;
+        (this.logger.error ?? this.logger.warn).call(this.logger, "Too many session cache entries may be stale to repair them all", { limit: MAX_STALE_IN_CACHE });
+      }
+      return;
+    }
+    this.staleInCache.add(sessionKey);
+    this.scheduleCacheRepair(1000);
+  }
+
+  /** Deletes the possibly stale entries once the cache answers again (retried while it does not). */
+  private scheduleCacheRepair(delayMs: number): void {
+    if (this.repairing || (this.repairTimer !== null && delayMs > 0)) return;
+    if (this.repairTimer !== null) clearTimeout(this.repairTimer);
+    this.repairTimer = setTimeout(() => {
+      this.repairTimer = null;
+      void this.repairCache();
+    }, delayMs);
+    this.repairTimer.unref?.();
+  }
+
+  private async repairCache(): Promise<void> {
+    if (this.repairing || !this.cache) return;
+    this.repairing = true;
+    try {
+      for (const key of [...this.staleInCache]) {
+        try {
+          await this.cache.delete(key);
+        } catch {
+          this.repairing = false;
+          this.scheduleCacheRepair(2000); // still failing: try again later
+          return;
+        }
+        this.staleInCache.delete(key);
+      }
+      if (this.staleOverflowLogged && this.staleInCache.size === 0) this.staleOverflowLogged = false;
+    } finally {
+      this.repairing = false;
     }
   }
 
@@ -345,7 +411,7 @@ export class DjangoSessionRepository implements SessionBackend {
 
   async exists(sessionKey: string): Promise<boolean> {
     if (!sessionKey || sessionKey.length > MAX_SESSION_KEY_LENGTH || !PLAUSIBLE_KEY.test(sessionKey)) return false;
-    if (this.cache && (await this.cacheCall("get", () => this.cache!.get(sessionKey))) !== undefined) return true;
+    if (this.cache && !this.staleInCache.has(sessionKey) && (await this.cacheCall("get", sessionKey, () => this.cache!.get(sessionKey))) !== undefined) return true;
     return this.storage("look up", sessionKey, () => this.adapter.exists(sessionKey));
   }
 
@@ -393,7 +459,7 @@ export class DjangoSessionRepository implements SessionBackend {
     if (this.cache) {
       const key = session.sessionKey!;
       const timeout = await session.getExpiryAge({ expiry: data._session_expiry as never });
-      await this.cacheCall("set", () => this.cache!.set(key, data, timeout));
+      await this.cacheCall("set", key, () => this.cache!.set(key, data, timeout));
     }
   }
 
@@ -468,7 +534,7 @@ export class DjangoSessionRepository implements SessionBackend {
     // no query, and cannot fail one (PostgreSQL rejects a NUL byte outright).
     if (!sessionKey || sessionKey.length > MAX_SESSION_KEY_LENGTH || !PLAUSIBLE_KEY.test(sessionKey)) return;
     await this.storage("delete", sessionKey, () => this.adapter.delete(sessionKey));
-    if (this.cache) await this.cacheCall("delete", () => this.cache!.delete(sessionKey));
+    if (this.cache) await this.cacheCall("delete", sessionKey, () => this.cache!.delete(sessionKey));
   }
 
   // --- maintenance ---------------------------------------------------------------------

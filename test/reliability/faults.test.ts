@@ -1,6 +1,6 @@
 import { SESSION_INTERRUPTED_MESSAGE } from "../../src";
-import { restartDuringLoad, type RestartReport } from "./support/faults";
-import { startMariaDb, startPostgres, type Instance } from "./support/instances";
+import { redisOutageDuringLoad, restartDuringLoad, type RestartReport } from "./support/faults";
+import { startMariaDb, startPostgres, startRedis, type Instance } from "./support/instances";
 import { clockMoved, keyCollisionOnCreate, poolExhaustion, rowDeletedMidRequest } from "./support/scenarios";
 import { instanceDatabase, openStack, rawTable, sharedDatabase, type Orm, type RawTable, type Stack } from "./support/stacks";
 
@@ -93,4 +93,36 @@ describe("edge cases (TypeORM on PostgreSQL)", () => {
     expect(r.expired).toEqual({ status: 200, body: '{"v":null,"keys":0}', cookie: '""', rowsCreated: 0 });
     expect(r.writeAfterExpiry).toEqual({ status: 200, newKey: true, oldRowKept: true });
   });
+});
+
+describe("Redis of our own under Django's cached_db (RedisSessionCache) over a PostgreSQL of our own", () => {
+  let postgres: Instance;
+  let redis: Instance;
+  beforeAll(async () => {
+    [postgres, redis] = await Promise.all([startPostgres({ maxLifetimeSeconds: 600 }), startRedis({ maxLifetimeSeconds: 600, persistent: true })]);
+  }, 120_000);
+  afterAll(async () => {
+    await Promise.all([postgres?.stop(), redis?.stop()]);
+  }, 60_000);
+
+  test.each(["pause", "restart"] as const)(
+    "Redis gone (%s) under load: every request still served, cache errors logged, nothing lost or read stale, and every entry left in Redis equals its row",
+    async (mode) => {
+      const r = await redisOutageDuringLoad({ postgres, redis, orm: "typeorm", sessions: 150, workers: 12, beforeMs: 1500, downMs: 1500, afterMs: 2000, mode, commandTimeoutMs: 300 });
+      console.log(
+        `${r.name}, Redis ${mode === "pause" ? "frozen" : "restarted"} for ${r.downMs} ms: ${r.load.requests} requests, ${r.load.requests - r.load.ok} failed, ` +
+          `${r.cacheErrorsLogged} cache errors logged; ${r.verification.acknowledged} increments acknowledged, ${r.verification.lost} lost; ` +
+          `${r.coherence.cached} sessions cached afterwards, ${r.coherence.stale} stale; ${r.load.violations.length} answers the bookkeeping cannot explain`,
+      );
+      expect(r.load.requests - r.load.ok).toBe(0);
+      expect(r.load.violations).toEqual([]);
+      expect(r.verification).toMatchObject({ missing: 0, extra: 0, corrupted: 0, lost: 0, phantom: 0 });
+      expect(r.cacheErrorsLogged).toBeGreaterThan(0);
+      expect(r.coherence.stale).toBe(0);
+      expect(r.coherence.examples).toEqual([]);
+      expect(r.coherence.cached).toBeGreaterThan(0);
+      expect(r.leaks).toMatchObject({ secret: 0, keys: 0, data: 0 });
+    },
+    120_000,
+  );
 });

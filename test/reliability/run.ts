@@ -3,8 +3,9 @@
 //
 //   load and soak   5,000 sessions, 64 keep-alive connections, 60 s, per ORM and database, the app
 //                   in a process of its own (its memory sampled after a full GC every 5 s)
-//   faults          each database restarted cleanly and killed under load, with both ORMs; pool
-//                   exhaustion; a row deleted mid-request, key collisions, the clock moved
+//   faults          each database restarted cleanly and killed under load, with both ORMs; Redis
+//                   frozen and restarted under cached_db; pool exhaustion; a row deleted
+//                   mid-request, key collisions, the clock moved
 //   fuzzing         1,000,000 inputs per target
 //
 // Every database here is a throwaway server of our own (support/instances.ts): the shared
@@ -14,9 +15,9 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { SESSION_INTERRUPTED_MESSAGE } from "../../src";
-import { restartDuringLoad, type RestartReport } from "./support/faults";
+import { redisOutageDuringLoad, restartDuringLoad, type RedisOutageReport, type RestartReport } from "./support/faults";
 import { cookieTarget, fuzz, pickleTarget, sessionCodecTarget, signedCookieCodecTarget, type FuzzReport, type FuzzTarget } from "./support/fuzz";
-import { startMariaDb, startPostgres, type Instance } from "./support/instances";
+import { startMariaDb, startPostgres, startRedis, type Instance } from "./support/instances";
 import { clockMoved, keyCollisionOnCreate, poolExhaustion, rowDeletedMidRequest, type PoolExhaustionReport } from "./support/scenarios";
 import { soak, type SoakReport } from "./support/soak";
 import { instanceDatabase, openStack, rawTable, type Orm } from "./support/stacks";
@@ -43,6 +44,7 @@ const report: {
   machine: { cpus: number; node: string; loadAverage: number[] };
   load: SoakReport[];
   restarts: RestartReport[];
+  redis: RedisOutageReport[];
   pools: PoolExhaustionReport[];
   edges: unknown[];
   fuzz: FuzzReport[];
@@ -54,6 +56,7 @@ const report: {
   machine: { cpus: cpus().length, node: process.version, loadAverage: loadavg() },
   load: [],
   restarts: [],
+  redis: [],
   pools: [],
   edges: [],
   fuzz: [],
@@ -61,8 +64,13 @@ const report: {
 };
 
 const instances: Instance[] = [];
-async function instance(kind: "postgres" | "mariadb"): Promise<Instance> {
-  const started = kind === "postgres" ? await startPostgres({ maxLifetimeSeconds: 7200, maxConnections: 200 }) : await startMariaDb({ maxLifetimeSeconds: 7200, maxConnections: 200 });
+async function instance(kind: "postgres" | "mariadb" | "redis"): Promise<Instance> {
+  const started =
+    kind === "postgres"
+      ? await startPostgres({ maxLifetimeSeconds: 7200, maxConnections: 200 })
+      : kind === "mariadb"
+        ? await startMariaDb({ maxLifetimeSeconds: 7200, maxConnections: 200 })
+        : await startRedis({ maxLifetimeSeconds: 7200, persistent: true });
   instances.push(started);
   return started;
 }
@@ -97,8 +105,8 @@ async function loadPhase(pg: Instance, maria: Instance): Promise<void> {
   }
 }
 
-async function faultPhase(pg: Instance, maria: Instance): Promise<void> {
-  console.log(`\n== Faults (servers of our own on ports ${pg.port} and ${maria.port})`);
+async function faultPhase(pg: Instance, maria: Instance, redis: Instance): Promise<void> {
+  console.log(`\n== Faults (servers of our own on ports ${pg.port}, ${maria.port} and ${redis.port})`);
   for (const server of [pg, maria]) {
     for (const orm of ["typeorm", "prisma"] as Orm[]) {
       for (const mode of ["fast", "kill"] as const) {
@@ -121,6 +129,22 @@ async function faultPhase(pg: Instance, maria: Instance): Promise<void> {
         check(r.leaks.secret + r.leaks.keys + r.leaks.data === 0, `${r.name} ${mode}: leaks ${JSON.stringify(r.leaks)}`);
       }
     }
+  }
+  for (const mode of ["pause", "restart"] as const) {
+    const r = await redisOutageDuringLoad({ postgres: pg, redis, orm: "typeorm", sessions: SIZES.faultSessions, workers: SIZES.faultWorkers, beforeMs: SIZES.before, downMs: SIZES.down, afterMs: SIZES.after, mode, commandTimeoutMs: 500 });
+    report.redis.push(r);
+    const failed = r.load.requests - r.load.ok;
+    console.log(
+      `${r.name}, Redis ${mode === "pause" ? "frozen (SIGSTOP)" : "restarted"} for ${r.downMs} ms: ${r.load.requests} requests, ${failed} failed, ${r.cacheErrorsLogged} cache errors logged; ` +
+        `${r.verification.acknowledged} increments acknowledged, ${r.verification.lost} lost, ${r.load.violations.length} stale or unexplained answers; afterwards ${r.coherence.cached} sessions cached, ${r.coherence.stale} stale`,
+    );
+    check(failed === 0, `${r.name} ${mode}: ${failed} failed requests ${JSON.stringify(r.failureKinds)}`);
+    check(r.load.violations.length === 0, `${r.name} ${mode}: ${r.load.violations.slice(0, 3).join("; ")}`);
+    const v = r.verification;
+    check(v.missing === 0 && v.extra === 0 && v.corrupted === 0 && v.lost === 0 && v.phantom === 0, `${r.name} ${mode}: stored rows disagree: ${JSON.stringify(v)}`);
+    check(r.cacheErrorsLogged > 0, `${r.name} ${mode}: no cache error was logged`);
+    check(r.coherence.stale === 0 && r.coherence.cached > 0, `${r.name} ${mode}: coherence ${JSON.stringify(r.coherence)}`);
+    check(r.leaks.secret + r.leaks.keys + r.leaks.data === 0, `${r.name} ${mode}: leaks ${JSON.stringify(r.leaks)}`);
   }
   for (const server of [pg, maria]) {
     const dialect = server.kind === "postgres" ? "postgres" : "mysql";
@@ -178,9 +202,9 @@ async function main(): Promise<void> {
   console.log(`Reliability run${quick ? " (quick)" : ""}: ${only.join(", ")} — ${report.machine.cpus} CPUs, Node ${process.version}, load average ${report.machine.loadAverage.map((l) => l.toFixed(1)).join(" ")}`);
   try {
     if (only.includes("load") || only.includes("faults")) {
-      const [pg, maria] = await Promise.all([instance("postgres"), instance("mariadb")]);
+      const [pg, maria, redis] = await Promise.all([instance("postgres"), instance("mariadb"), instance("redis")]);
       if (only.includes("load")) await loadPhase(pg, maria);
-      if (only.includes("faults")) await faultPhase(pg, maria);
+      if (only.includes("faults")) await faultPhase(pg, maria, redis);
     }
     if (only.includes("fuzz")) await fuzzPhase();
   } catch (error) {

@@ -137,3 +137,128 @@ export async function restartDuringLoad(options: RestartOptions): Promise<Restar
 
 const round = (ms: number) => Math.round(ms);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface RedisOutageOptions {
+  postgres: Instance;
+  redis: Instance;
+  orm: Orm;
+  sessions: number;
+  workers: number;
+  beforeMs: number;
+  downMs: number;
+  afterMs: number;
+  /** `pause`: Redis frozen (SIGSTOP), connections open, nothing answers; `restart`: stopped and started again. */
+  mode: "pause" | "restart";
+  /** RedisSessionCache's commandTimeout. */
+  commandTimeoutMs: number;
+}
+
+export interface RedisOutageReport {
+  name: string;
+  mode: "pause" | "restart";
+  load: Omit<LoadResult, "ledger" | "failures" | "successTimes">;
+  failureKinds: Record<string, number>;
+  downMs: number;
+  /** "Error accessing the session cache" records (Django 5.1: `logger.exception`). */
+  cacheErrorsLogged: number;
+  /** The node-redis client's own error events (reconnects). */
+  clientErrors: number;
+  verification: Verification;
+  /** After the load: sessions whose Redis entry exists and differs from the database row (must be 0). */
+  coherence: { sessions: number; cached: number; stale: number; examples: string[] };
+  leaks: { secret: number; keys: number; data: number; examples: string[] };
+}
+
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, v) => (v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v));
+}
+
+/**
+ * Django's cached_db on Redis (RedisSessionCache) over PostgreSQL under load while Redis goes
+ * away and comes back: requests must go on (the database is the truth), the cache errors must
+ * be logged, no increment may be lost or read stale, and afterwards every entry left in Redis
+ * must equal its row.
+ */
+export async function redisOutageDuringLoad(options: RedisOutageOptions): Promise<RedisOutageReport> {
+  const { createClient } = await import("redis");
+  const { RedisSessionCache } = await import("../../../src/adapters/redis");
+  const location = instanceDatabase("postgres", options.postgres.port);
+  const raw = rawTable(location);
+  await raw.recreate();
+  let clientErrors = 0;
+  const client = createClient({ url: options.redis.url, socket: { connectTimeout: 1000, reconnectStrategy: (retries: number) => Math.min(50 * (retries + 1), 500) } });
+  // node-redis emits an 'error' on every failed reconnect; without a listener that would crash the app.
+  client.on("error", () => clientErrors++);
+  await client.connect();
+  await client.flushDb();
+  const cache = new RedisSessionCache({ client, commandTimeout: options.commandTimeoutMs });
+  const stack = await openStack(options.orm, location, { size: 10 });
+  const app = await startLoadApp(stack.adapter, { cache });
+  try {
+    const keys = await createSessions(app.url, options.sessions);
+    let stopAt = Infinity;
+    let downMs = 0;
+    const loadPromise = runLoad({
+      url: app.url,
+      keys,
+      workers: options.workers,
+      durationMs: options.beforeMs + options.downMs + options.afterMs + 120_000,
+      stopWhen: () => performance.now() > stopAt,
+      seed: 11,
+      timeoutMs: 20_000,
+    });
+    const fault = (async () => {
+      await sleep(options.beforeMs);
+      const t0 = performance.now();
+      if (options.mode === "pause") {
+        options.redis.pause();
+        await sleep(options.downMs);
+        options.redis.resume();
+      } else {
+        await options.redis.halt("fast");
+        await sleep(options.downMs);
+        await options.redis.start();
+      }
+      downMs = performance.now() - t0;
+      stopAt = performance.now() + options.afterMs;
+    })();
+    const [load] = await Promise.all([loadPromise, fault]);
+    // Let commands queued during the outage drain before comparing.
+    await sleep(Math.max(500, options.commandTimeoutMs * 2));
+    const codec = new SessionCodec({ secretKey: RELIABILITY_SECRET, logger: silentLogger });
+    const rows = await raw.all();
+    const verification = verifyRows(keys, rows, load.ledger, codec);
+    const coherence = { sessions: rows.length, cached: 0, stale: 0, examples: [] as string[] };
+    for (const row of rows) {
+      const cached = await cache.get(row.sessionKey);
+      if (cached === undefined) continue;
+      coherence.cached++;
+      const stored = codec.decode(row.sessionData);
+      if (canonical(cached) !== canonical(stored)) {
+        coherence.stale++;
+        if (coherence.examples.length < 3) coherence.examples.push(`${row.sessionKey.slice(0, 6)}…: cache ${canonical(cached).slice(0, 80)} vs row ${canonical(stored).slice(0, 80)}`);
+      }
+    }
+    const failureKinds: Record<string, number> = {};
+    for (const f of load.failures) failureKinds[f.what.slice(0, 60)] = (failureKinds[f.what.slice(0, 60)] ?? 0) + 1;
+    const leaks = findLeaks([app.logger.text(), ...app.errors, ...load.failures.map((f) => f.what)], keys);
+    const { ledger: _l, failures: _f, successTimes: _s, ...summary } = load;
+    return {
+      name: `${stack.name} + Redis (cached_db)`,
+      mode: options.mode,
+      load: summary,
+      failureKinds,
+      downMs: round(downMs),
+      cacheErrorsLogged: app.logger.records.filter((r) => r.message === "Error accessing the session cache").length,
+      clientErrors,
+      verification,
+      coherence,
+      leaks,
+    };
+  } finally {
+    await app.close();
+    await stack.close().catch(() => undefined);
+    await raw.close();
+    client.destroy();
+  }
+}

@@ -23,6 +23,10 @@ export interface Instance {
   start(): Promise<void>;
   /** Stops the server: `fast` is a clean shutdown, `kill` is SIGKILL (crash). Resolves when it is gone. */
   halt(mode?: "fast" | "kill"): Promise<void>;
+  /** Freezes the server (SIGSTOP): its connections stay open and nothing answers, like a hung host. */
+  pause(): void;
+  /** Lets a paused server run again (SIGCONT). */
+  resume(): void;
   /** Halts it and removes its folder. */
   stop(): Promise<void>;
   readonly running: boolean;
@@ -124,6 +128,10 @@ interface ServerSpec {
 function managed(spec: ServerSpec): Instance {
   installExitHook();
   let child: ChildProcess | null = null;
+  let paused = false;
+  const signalGroup = (signal: NodeJS.Signals) => {
+    if (child?.pid !== undefined) process.kill(-child.pid, signal);
+  };
   const running = () => child !== null && child.exitCode === null && child.signalCode === null;
   const instance: Instance = {
     kind: spec.kind,
@@ -147,9 +155,20 @@ function managed(spec: ServerSpec): Instance {
       c.once("exit", () => ALL.delete(c));
       await waitFor(spec.kind, () => spec.ready(spec.port), c, spec.startTimeoutMs, () => tail(spec.log));
     },
+    pause() {
+      if (!running() || paused) return;
+      signalGroup("SIGSTOP");
+      paused = true;
+    },
+    resume() {
+      if (!paused) return;
+      signalGroup("SIGCONT");
+      paused = false;
+    },
     async halt(mode = "fast") {
       const c = child;
       if (!c || !running()) return;
+      if (paused) instance.resume(); // a stopped process would not act on the signal
       const gone = new Promise<void>((resolve) => c.once("exit", () => resolve()));
       // `timeout` leads a process group of its own (its pid is the group id): the server and, for
       // PostgreSQL, its backends. SIGKILL to that group is a crash; otherwise timeout forwards
@@ -314,8 +333,11 @@ export async function startMariaDb(options: { maxLifetimeSeconds?: number; maxCo
   return instance;
 }
 
-/** A Redis server of our own: loopback only, no persistence, on a free port. */
-export async function startRedis(options: { maxLifetimeSeconds?: number } = {}): Promise<Instance> {
+/**
+ * A Redis server of our own: loopback only, on a free port; with `persistent`, an append-only
+ * file synced on every write (its data survives a restart, as a production Redis's would).
+ */
+export async function startRedis(options: { maxLifetimeSeconds?: number; persistent?: boolean } = {}): Promise<Instance> {
   const owner = userIds("redis") ?? null;
   const dir = tempDir("redis", owner);
   const port = await freePort();
@@ -327,7 +349,10 @@ export async function startRedis(options: { maxLifetimeSeconds?: number } = {}):
     url: `redis://127.0.0.1:${port}`,
     owner,
     command: "redis-server",
-    args: ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--protected-mode", "yes"],
+    args: [
+      "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--dir", dir, "--protected-mode", "yes",
+      ...(options.persistent ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"]),
+    ],
     log,
     maxLifetimeSeconds: options.maxLifetimeSeconds ?? 900,
     startTimeoutMs: 15_000,
