@@ -8,7 +8,7 @@
 //
 // `prisma generate` (7.x) tries to download the schema-engine binary although generating does not
 // use it, and fails offline; pointing PRISMA_SCHEMA_ENGINE_BINARY at any existing file skips the
-// download (see /work/shared/research/orm-notes.md §2.1).
+// download (see the project notes on Prisma 7 offline generation, orm-notes §2.1).
 "use strict";
 const { spawn } = require("node:child_process");
 const { createHash } = require("node:crypto");
