@@ -1,3 +1,4 @@
+import { ImproperlyConfigured } from "./errors";
 import { parseDjangoDateText, toDjangoDateText, type DjangoTimeOptions } from "./django-datetime";
 import { PyDatetime } from "./pickle";
 
@@ -132,4 +133,18 @@ export function storedExpiry(value: ExpiryValue, now: Date, options: { integerOn
     return seconds === 0 ? -1 : seconds; // 0 would mean "at browser close", not "now"
   }
   return toPythonIsoformat(date, options.time);
+}
+
+/** The oldest Django version that shares the sessions; it decides how custom expiry is stored. */
+export type OldestDjangoVersion = "3.2" | "4.2" | "5.2";
+
+/**
+ * Whether custom expiry must be stored as integer seconds (the only form Django 3.2 reads),
+ * validating the `oldestDjangoVersion` option. Throws `ImproperlyConfigured` for another value.
+ */
+export function integerExpiryOnly(version: unknown = "4.2"): boolean {
+  if (version !== "3.2" && version !== "4.2" && version !== "5.2") {
+    throw new ImproperlyConfigured(`oldestDjangoVersion must be "3.2", "4.2" or "5.2" (got ${JSON.stringify(version)}).`);
+  }
+  return version === "3.2";
 }

@@ -1,3 +1,4 @@
+import { integerExpiryOnly } from "../core/expiry";
 import { DjangoSessionError, CreateError, ImproperlyConfigured, UpdateError } from "../core/errors";
 import type { DjangoTimeOptions } from "../core/django-datetime";
 import { Session, type SessionBackend, type SessionSettings } from "../core/session";
@@ -188,10 +189,7 @@ export class DjangoSessionRepository implements SessionBackend {
     if (!Number.isSafeInteger(cookieAge)) {
       throw new ImproperlyConfigured(`cookieAge must be a whole number of seconds, like SESSION_COOKIE_AGE (got ${String(options.cookieAge)}).`);
     }
-    const version = options.oldestDjangoVersion ?? "4.2";
-    if (!["3.2", "4.2", "5.2"].includes(version)) {
-      throw new ImproperlyConfigured(`oldestDjangoVersion must be "3.2", "4.2" or "5.2" (got ${JSON.stringify(version)}).`);
-    }
+    const integerExpiry = integerExpiryOnly(options.oldestDjangoVersion);
     if (options.time?.useTz === false && options.time.timeZone) {
       try {
         new Intl.DateTimeFormat("en-US", { timeZone: options.time.timeZone });
@@ -233,7 +231,7 @@ export class DjangoSessionRepository implements SessionBackend {
     this.settings = {
       cookieAge,
       expireAtBrowserClose: options.expireAtBrowserClose ?? false,
-      integerExpiryOnly: version === "3.2",
+      integerExpiryOnly: integerExpiry,
       time: options.time,
       now: this.now,
     };

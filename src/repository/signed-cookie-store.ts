@@ -1,4 +1,5 @@
-import { DjangoSessionError, ImproperlyConfigured } from "../core/errors";
+import { integerExpiryOnly } from "../core/expiry";
+import { DjangoSessionError } from "../core/errors";
 import { Session, type SessionBackend, type SessionSettings } from "../core/session";
 import { DEFAULT_COOKIE_AGE, SignedCookieCodec, type SessionData, type SignedCookieCodecOptions } from "../core/session-codec";
 
@@ -42,15 +43,12 @@ export class SignedCookieSessionStore implements SessionBackend {
 
   constructor(options: SignedCookieSessionStoreOptions) {
     this.codec = new SignedCookieCodec(options);
-    const version = options.oldestDjangoVersion ?? "4.2";
-    if (!["3.2", "4.2", "5.2"].includes(version)) {
-      throw new ImproperlyConfigured(`oldestDjangoVersion must be "3.2", "4.2" or "5.2" (got ${JSON.stringify(version)}).`);
-    }
+    const integerExpiry = integerExpiryOnly(options.oldestDjangoVersion);
     this.cookieName = options.cookieName ?? "sessionid";
     this.settings = {
       cookieAge: options.cookieAge ?? DEFAULT_COOKIE_AGE,
       expireAtBrowserClose: options.expireAtBrowserClose ?? false,
-      integerExpiryOnly: version === "3.2",
+      integerExpiryOnly: integerExpiry,
       now: options.now ?? Date.now,
     };
   }

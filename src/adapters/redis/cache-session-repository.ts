@@ -1,3 +1,4 @@
+import { integerExpiryOnly } from "../../core/expiry";
 import type { DjangoTimeOptions } from "../../core/django-datetime";
 import { CreateError, DjangoSessionError, ImproperlyConfigured, UpdateError } from "../../core/errors";
 import { consoleLogger, type SessionLogger } from "../../core/logger";
@@ -64,10 +65,7 @@ export class CacheSessionRepository implements SessionBackend {
     if (!Number.isSafeInteger(cookieAge)) {
       throw new ImproperlyConfigured(`cookieAge must be a whole number of seconds, like SESSION_COOKIE_AGE (got ${String(options.cookieAge)}).`);
     }
-    const version = options.oldestDjangoVersion ?? "4.2";
-    if (!["3.2", "4.2", "5.2"].includes(version)) {
-      throw new ImproperlyConfigured(`oldestDjangoVersion must be "3.2", "4.2" or "5.2" (got ${JSON.stringify(version)}).`);
-    }
+    const integerExpiry = integerExpiryOnly(options.oldestDjangoVersion);
     this.generateKey = options.generateKey ?? generateSessionKey;
     this.logger = options.logger ?? consoleLogger;
     this.maxCreateAttempts = options.maxCreateAttempts ?? CACHE_MAX_CREATE_ATTEMPTS;
@@ -77,7 +75,7 @@ export class CacheSessionRepository implements SessionBackend {
     this.settings = {
       cookieAge,
       expireAtBrowserClose: options.expireAtBrowserClose ?? false,
-      integerExpiryOnly: version === "3.2",
+      integerExpiryOnly: integerExpiry,
       time: options.time,
       now: options.now ?? Date.now,
     };
