@@ -117,3 +117,12 @@ describe("configuration: the repository and its adapter must agree on time", () 
     expect(() => new DjangoSessionRepository({ secretKey: SECRET, adapter: new SqlRowAdapter(executor, { time }), time })).not.toThrow();
   });
 });
+
+describe("oldestDjangoVersion, checked once for every store", () => {
+  test("3.2 stores integer expiry; 4.2 and 5.2 do not; anything else is a configuration error", async () => {
+    const { integerExpiryOnly, SignedCookieSessionStore } = await import("../../src");
+    expect([integerExpiryOnly("3.2"), integerExpiryOnly("4.2"), integerExpiryOnly("5.2"), integerExpiryOnly()]).toEqual([true, false, false, false]);
+    expect(() => integerExpiryOnly("4.0")).toThrow(/oldestDjangoVersion must be "3.2", "4.2" or "5.2"/);
+    expect(() => new SignedCookieSessionStore({ secretKey: SECRET, oldestDjangoVersion: "3.1" as never })).toThrow(/oldestDjangoVersion/);
+  });
+});
