@@ -2,8 +2,12 @@
 # Prepares everything the test suite talks to: the three databases (started if down), the test
 # databases and users, and real Django (3.2 from Debian, 5.2 from pip in a venv) for interop
 # tests. Idempotent; .ci/run calls it, and a developer may run it once (as root) before `npm test`.
+# With --fresh it first drops the project's own test databases and files
+# (scripts/drop-test-databases.sh), so that the run that follows is a first run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+FRESH=0
+[ "${1:-}" = --fresh ] && FRESH=1
 
 log() { printf '[setup] %s\n' "$*"; }
 
@@ -14,11 +18,6 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432; then
   for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
 fi
 pg_isready -h 127.0.0.1 -p 5432
-for db in django_session_test django_session_interop; do
-  if ! psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$db'" | grep -q 1; then
-    psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE $db"
-  fi
-done
 
 # --- MariaDB ------------------------------------------------------------------------------
 if ! mariadb-admin --protocol=socket -uroot ping >/dev/null 2>&1; then
@@ -26,6 +25,13 @@ if ! mariadb-admin --protocol=socket -uroot ping >/dev/null 2>&1; then
   start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- --user=mysql
   for _ in $(seq 1 30); do mariadb-admin --protocol=socket -uroot ping >/dev/null 2>&1 && break; sleep 1; done
 fi
+if [ "$FRESH" = 1 ]; then bash scripts/drop-test-databases.sh; fi
+# The PostgreSQL databases the tests connect to first (each test file then creates its own).
+for db in django_session_test django_session_interop; do
+  if ! psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$db'" | grep -q 1; then
+    psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE $db"
+  fi
+done
 # root only authenticates over the unix socket here, so the tests get a user of their own.
 mariadb --protocol=socket -uroot <<'SQL'
 CREATE DATABASE IF NOT EXISTS django_session_test CHARACTER SET utf8mb4;

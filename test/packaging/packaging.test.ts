@@ -5,7 +5,9 @@
  * module systems share one instance, and type-check a consumer file with this repository's
  * TypeScript (node10, node16 and node20 from CommonJS, nodenext from ESM).
  *
- * Offline and honest: the tarball's own dependencies come from npm's cache (`npm ci` filled it);
+ * Cache first: the tarball's own dependencies come from npm's cache, or from the registry when the
+ * cache has no metadata for them (`npm ci` caches tarballs, not the metadata a plain install needs:
+ * `--offline` failed with ENOTCACHED on a new machine);
  * the optional peers are not installed by npm (npm never installs optional peers) but linked from
  * this repository's node_modules, as a user would install the ones they use. Before they are
  * linked, every entry point must either load or fail naming a declared peer dependency.
@@ -180,6 +182,8 @@ let publint: RunResult;
 let attw: RunResult;
 let probes: Record<string, Record<string, { ok: boolean; missing?: string; message?: string }>>;
 let binHelp: RunResult | undefined;
+let tarballName: string;
+let publishDryRun: { name: string; version: string; filename: string; files: { path: string }[] };
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "django-session-packaging-"));
@@ -198,7 +202,12 @@ beforeAll(async () => {
 
   // 2. npm pack (its `prepack` would build again in place: the build is the step above).
   const packed = JSON.parse(ok(await run("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", tmp], stage), "npm pack"));
-  tarball = path.join(tmp, packed[0].filename);
+  tarballName = packed[0].filename;
+  tarball = path.join(tmp, tarballName);
+  // A release is one command away: what `npm publish` would send, without sending it.
+  // npm 11 keys its --json answer by package name; older npm printed the object itself.
+  const published = JSON.parse(ok(await run("npm", ["publish", "--dry-run", "--json", "--ignore-scripts", "--tag", "dry-run"], stage), "npm publish --dry-run"));
+  publishDryRun = published[pkg.name] ?? published;
   tarballFiles = (packed[0].files as { path: string }[]).map((f) => f.path).sort();
   unpacked = path.join(tmp, "unpacked");
   fs.mkdirSync(unpacked);
@@ -210,7 +219,7 @@ beforeAll(async () => {
   const install = async (project: string, type: string) => {
     fs.mkdirSync(project);
     fs.writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: `scratch-${type}`, private: true, type }, null, 2));
-    ok(await run("npm", ["install", tarball, "--no-audit", "--no-fund", "--offline", "--ignore-scripts", "--no-package-lock"], project), `npm install (${type})`);
+    ok(await run("npm", ["install", tarball, "--no-audit", "--no-fund", "--prefer-offline", "--ignore-scripts", "--no-package-lock"], project), `npm install (${type})`);
     for (const file of fs.readdirSync(FIXTURES)) fs.copyFileSync(path.join(FIXTURES, file), path.join(project, file));
   };
   [publint, attw] = await Promise.all([
@@ -282,6 +291,25 @@ describe("the npm tarball", () => {
     for (const paths of Object.values(pkg.typesVersions?.["*"] ?? {})) paths.forEach(add);
     Object.values(pkg.bin ?? {}).forEach(add);
     expect([...named].filter((file) => !tarballFiles.includes(file))).toEqual([]);
+  });
+
+  test("npm publish --dry-run would publish this very tarball", () => {
+    expect(publishDryRun.name).toBe(pkg.name);
+    expect(publishDryRun.filename).toBe(tarballName);
+    expect(publishDryRun.files.map((f) => f.path).sort()).toEqual(tarballFiles);
+  });
+
+  test("the README's install commands are the ones this test runs, with this tarball's name", () => {
+    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## Installing the package"), readme.indexOf("## Install and test"));
+    const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
+    expect(block).toMatch(/^npm ci && npm pack\b/m);
+    expect(block).toContain(`npm install /path/to/django-session/${tarballName}\n`);
+    for (const example of ["express-prisma", "nestjs-typeorm", "fastify"]) {
+      const text = fs.readFileSync(path.join(ROOT, "examples", example, "README.md"), "utf8");
+      expect(text).toContain(`npm install /path/to/${tarballName}`);
+      expect(text).not.toMatch(/^npm install django-session/m);
+    }
   });
 
   test("exports: types first in both conditions; typesVersions mirrors them for node10", () => {

@@ -47,30 +47,68 @@ export function djangoSessionDdl(dialect: Dialect): string[] {
  * A database of its own for one test file (created when missing), so files and developers
  * running suites side by side never drop each other's `django_session` table.
  * Returns the PostgreSQL URL or MySQL config pointing at it.
+ *
+ * Each name is created once per process (the promise is kept), and creations from other
+ * processes are serialised by an advisory lock: two `CREATE DATABASE` of one name racing on a
+ * server that never saw the suite made PostgreSQL answer the loser with 23505 on
+ * pg_database_datname_index (not 42P04), failing every test of the file on a first run.
  */
-export async function ensurePostgresDatabase(name: string): Promise<string> {
+const postgresCreations = new Map<string, Promise<string>>();
+const mysqlCreations = new Map<string, Promise<typeof MYSQL_CONFIG>>();
+
+/** Any "it exists already" answer: 42P04 duplicate_database, or 23505 from the catalog's index. */
+function isPostgresAlreadyExists(error: { code?: string }): boolean {
+  return error.code === "42P04" || error.code === "23505";
+}
+
+export function ensurePostgresDatabase(name: string): Promise<string> {
+  let creation = postgresCreations.get(name);
+  if (!creation) {
+    creation = createPostgresDatabase(name);
+    creation.catch(() => postgresCreations.delete(name)); // a later call may try again
+    postgresCreations.set(name, creation);
+  }
+  return creation;
+}
+
+/** Our own key for pg_advisory_lock, so test runs never wait on a lock of anybody else's. */
+const CREATE_DATABASE_LOCK = 0x6473_0001; // "ds" 1
+
+async function createPostgresDatabase(name: string): Promise<string> {
   const { Client } = await import("pg");
   const admin = new Client({ connectionString: POSTGRES_URL });
   await admin.connect();
   try {
+    await admin.query("SELECT pg_advisory_lock($1)", [CREATE_DATABASE_LOCK]);
     const found = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
     if (found.rowCount === 0) {
       await admin.query(`CREATE DATABASE "${name.replace(/"/g, "")}"`).catch((error: { code?: string }) => {
-        if (error.code !== "42P04") throw error; // created meanwhile by another process
+        if (!isPostgresAlreadyExists(error)) throw error; // created meanwhile by a process without the lock
       });
     }
   } finally {
-    await admin.end();
+    await admin.end(); // ends the session, and with it the advisory lock
   }
   const url = new URL(POSTGRES_URL);
   url.pathname = `/${name}`;
   return url.toString();
 }
 
-export async function ensureMysqlDatabase(name: string): Promise<typeof MYSQL_CONFIG> {
+export function ensureMysqlDatabase(name: string): Promise<typeof MYSQL_CONFIG> {
+  let creation = mysqlCreations.get(name);
+  if (!creation) {
+    creation = createMysqlDatabase(name);
+    creation.catch(() => mysqlCreations.delete(name));
+    mysqlCreations.set(name, creation);
+  }
+  return creation;
+}
+
+async function createMysqlDatabase(name: string): Promise<typeof MYSQL_CONFIG> {
   const mysql = await import("mysql2/promise");
   const admin = await mysql.createConnection({ ...MYSQL_CONFIG });
   try {
+    // IF NOT EXISTS already tolerates a creation racing ours (a note, not an error, on MariaDB).
     await admin.query(`CREATE DATABASE IF NOT EXISTS \`${name.replace(/`/g, "")}\` CHARACTER SET utf8mb4`);
   } finally {
     await admin.end();
