@@ -1,7 +1,7 @@
 // Express 5 + Prisma 7 (PostgreSQL) + django-session: the Django site's logins and sessions,
 // read and written in Node. See README.md next to this file.
 import { PrismaPg } from "@prisma/adapter-pg";
-import express from "express";
+import express, { type ErrorRequestHandler } from "express";
 import { DjangoSessionRepository, checkPassword, getUser, login, logout } from "django-session";
 import { djangoSession } from "django-session/express";
 import { createPrismaAdapter, createPrismaUserLoader } from "django-session/prisma";
@@ -70,6 +70,20 @@ app.post("/logout", async (req, res) => {
   await logout(req.session);
   res.status(204).end();
 });
+
+// Errors as JSON, never Express's default HTML page (with the stack trace outside production): a
+// client error such as a malformed JSON body (express.json()'s 400) says what was wrong; anything
+// else is a 500 whose details stay in this process's log.
+app.use(((error, _req, res, next) => {
+  if (res.headersSent) return next(error);
+  const status: unknown = error?.status ?? error?.statusCode;
+  if (typeof status === "number" && status >= 400 && status < 500) {
+    res.status(status).json({ error: error.type === "entity.parse.failed" ? "The request body is not valid JSON." : String(error.message) });
+    return;
+  }
+  console.error(error);
+  res.status(500).json({ error: "Internal server error." });
+}) satisfies ErrorRequestHandler);
 
 const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? "127.0.0.1";

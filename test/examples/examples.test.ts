@@ -258,4 +258,33 @@ describe.each(APPS)("$name", ({ main, reason }) => {
       expect(await stopApp(app)).toBe(0);
     }
   }, 60_000);
+
+  test("malformed JSON: a 400 with a JSON body, no HTML page and no stack trace", async () => {
+    const app = await startApp(main, databaseUrl);
+    try {
+      const response = await fetch(`${app.url}/login`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"username": "alice",' });
+      const text = await response.text();
+      expect({ status: response.status, type: response.headers.get("content-type") }).toMatchObject({ status: 400, type: expect.stringMatching(/^application\/json\b/) });
+      expect(JSON.parse(text)).toEqual(expect.any(Object));
+      expect(text).not.toMatch(/<html|<pre|\bat .+:\d+:\d+/i);
+      // The app keeps serving.
+      expect(await request(app, "POST", "/counter")).toMatchObject({ status: 200, json: { counter: 1 } });
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n--- ${main} printed:\n${app.output()}`);
+    } finally {
+      expect(await stopApp(app)).toBe(0);
+    }
+  }, 60_000);
 });
+
+test.each(["README.md", ...APPS.map(({ name }) => `${name}/README.md`)])(
+  "examples/%s runs `prisma generate` before every tsc of the examples (express-prisma imports the generated client)",
+  (readme) => {
+    const lines = readFileSync(join(EXAMPLES, readme), "utf8").split("\n");
+    const generate = lines.findIndex((line) => /^[^#]*\bprisma generate --config examples\//.test(line));
+    const tsc = lines.map((line, index) => (/^[^#]*\btsc -p examples\//.test(line) ? index : -1)).filter((index) => index >= 0);
+    expect(tsc.length).toBeGreaterThanOrEqual(1);
+    expect(generate).toBeGreaterThanOrEqual(0);
+    for (const index of tsc) expect({ line: lines[index], after: index > generate }).toEqual({ line: lines[index], after: true });
+  },
+);
