@@ -138,6 +138,24 @@ describe("decode", () => {
     expectNoStack(garbage);
   });
 
+  test("a session key instead of a value: exit 1 as for any bad value, with a hint to use inspect", async () => {
+    const key = "abcdefghijklmnopqrstuvwxyz012345";
+    const human = await decode([key]);
+    expect(human.code).toBe(1);
+    expect(human.stdout).toMatch(/^did not verify \(/);
+    expect(human.stdout).toContain("hint: This looks like a session key (the sessionid cookie), not a session value: look its row up with django-session inspect <key>.");
+    expectNoStack(human);
+    const json = await decode([key, "--json"]);
+    expect(json.code).toBe(1);
+    expect(parseJson(json)).toMatchObject({ verified: false, hint: expect.stringContaining("django-session inspect <key>") });
+    // Not for what cannot be a key (Django's keys are 32 lowercase letters and digits), nor with --signed-cookie's own hint.
+    for (const other of ["ABCDEFGHIJKLMNOPQRSTUVWXYZ012345", "abcdefghijklmnopqrstuvwxyz01234", "definitely not a session"]) {
+      const result = await decode([other, "--json"]);
+      expect(result.code).toBe(1);
+      expect(parseJson(result).hint).toBeUndefined();
+    }
+  });
+
   test('"-" reads the value from stdin', async () => {
     const result = await runCli(["decode", "-", "--json"], { env: { DJANGO_SECRET_KEY: SECRET }, input: `${current}\n` });
     expect(result.code).toBe(0);
@@ -173,6 +191,27 @@ describe("--help", () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`Usage: django-session ${command.length ? command[0] : ""}`.trim());
     expect(result.stdout).toMatch(/Exit codes:\n {2}0 {2}ok\n {2}1 {2}problem found.*\n {2}2 {2}usage error.*\n {2}3 {2}cannot connect/);
+  });
+
+  test("every default is printed once, commander's `(default: …)`", async () => {
+    for (const command of ["decode", "inspect", "clear-expired", "doctor"]) {
+      const result = await runCli([command, "--help"]);
+      expect(result.stdout).not.toMatch(/\(default [^:)][^)]*\)\s*\(default: /);
+      // No option states a default both by hand and through commander.
+      const options = result.stdout.replace(/\n\s{20,}/g, " ").split("\n").filter((line) => /^\s+-/.test(line));
+      for (const line of options) expect((line.match(/\(default:? /g) ?? []).length).toBeLessThanOrEqual(1);
+    }
+    const clear = await runCli(["clear-expired", "--help"]);
+    expect(clear.stdout).toMatch(/--batch-size <rows> +rows deleted per statement \(default: 1000\)/);
+  });
+
+  test("doctor --help says how --sample chooses its rows, and its default once", async () => {
+    const result = await runCli(["doctor", "--help"]);
+    const help = result.stdout.replace(/\s+/g, " ");
+    expect(help).toContain(
+      "--sample <rows> how many rows to verify: every row when the table has no more; otherwise half the newest by expire_date (the latest writes), " +
+        "half the live rows closest to expiring (the oldest sessions, the likeliest to need a rotated-out key), topped up with the next newest (default: 1000)",
+    );
   });
 
   test("the commands that take a database document the URL forms", async () => {

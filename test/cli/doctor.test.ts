@@ -5,6 +5,7 @@
  * ISO text on SQLite, clock skew).
  */
 import { SessionCodec, TimestampSigner, b64Encode, DEFAULT_KEY_SALT } from "../../src";
+import { toDjangoDateText } from "../../src/core/django-datetime";
 import { DIALECTS, django, ensureCliBuilt, expectNoStack, openTestDatabase, parseJson, runCli, testKey, type CliTestDatabase, type Dialect } from "./cli-support";
 
 jest.setTimeout(180_000);
@@ -127,6 +128,31 @@ describe.each(DIALECTS)("%s", (dialect: Dialect) => {
     expect(rotated.result.code).toBe(0);
     expect(rotated.checks.secret).toMatchObject({ status: "info", details: { current: 2, fallbacks: [2, 0] } });
     expect(rotated.checks.secret.lines.join("\n")).toContain("no row needs SECRET_KEY_FALLBACKS[1] any more: it can be removed");
+  });
+
+  test("a table of mostly expired rows: --sample rows are checked (the default 1000), not half of them", async () => {
+    await db.raw.recreate();
+    // 1100 expired rows and 2 live ones: the live rows are among the newest, so the "closest to
+    // expiring" half finds nothing new and only the top-up from the next newest reaches the figure.
+    const data = new SessionCodec({ secretKey: SECRET }).encode({ _auth_user_id: "1" });
+    const bind = (date: Date) => (dialect === "postgres" ? date : toDjangoDateText(date));
+    const rows = Array.from({ length: 1102 }, (_, i) => [
+      `sample${String(i).padStart(6, "0")}`.padEnd(32, "x"),
+      data,
+      bind(new Date(Date.now() + (i < 2 ? 7 * DAY : -DAY - i * 1000))),
+    ]);
+    for (let i = 0; i < rows.length; i += 200) {
+      const chunk = rows.slice(i, i + 200);
+      await db.raw.query(`INSERT INTO django_session (session_key, session_data, expire_date) VALUES ${chunk.map(() => "(?, ?, ?)").join(", ")}`, chunk.flat());
+    }
+    const { checks } = await doctor();
+    expect(checks.table.details).toEqual({ total: 1102, expired: 1100 });
+    expect(checks.secret).toMatchObject({ status: "ok", details: { sampled: 1000, current: 1000 } });
+    expect(checks.secret.message).toMatch(/^checked 1000 of 1102 rows: /);
+    for (const sample of [7, 1101, 1102, 5000]) {
+      const sampled = await doctor(["--sample", String(sample)]);
+      expect(sampled.checks.secret.details.sampled).toBe(Math.min(sample, 1102));
+    }
   });
 
   test("an empty table: nothing to verify, exit 0", async () => {

@@ -38,7 +38,7 @@ export function defineClearExpired(program: Command, io: CliIo, done: (code: num
     );
   addDatabaseOptions(command);
   command
-    .option("--batch-size <rows>", "rows deleted per statement (default 1000)", positiveInteger("--batch-size"), 1000)
+    .option("--batch-size <rows>", "rows deleted per statement", positiveInteger("--batch-size"), 1000)
     .option("--dry-run", "only count the expired rows");
   addTimeOptions(command);
   addJsonOption(command);

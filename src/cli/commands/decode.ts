@@ -6,6 +6,9 @@ import { formatDate, println, readAll, type CliIo } from "../cli-io";
 import { decodeSummary, explainFailure, keyLabel } from "../describe-decode";
 import { jsonText } from "../json-text";
 
+/** What Django's get_new_session_key() makes: 32 characters of lowercase letters and digits. */
+const SESSION_KEY = /^[a-z0-9]{32}$/;
+
 interface DecodeOptions extends CommonOptions {
   signedCookie?: boolean;
 }
@@ -51,6 +54,10 @@ export function defineDecode(program: Command, io: CliIo, done: (code: number) =
           ? "It verifies as a session_data value: run decode without --signed-cookie."
           : "It verifies as a signed_cookies session cookie: add --signed-cookie.";
       }
+    }
+    // A session key (the sessionid cookie of the db and cache engines) is no value to decode: its row holds one.
+    if (!result.ok && !hint && SESSION_KEY.test(value)) {
+      hint = "This looks like a session key (the sessionid cookie), not a session value: look its row up with django-session inspect <key>.";
     }
     const summary = decodeSummary(result, value, { cookieAge });
     const cookieExpires = options.signedCookie && summary.verified && summary.signedAt ? new Date(summary.signedAt.getTime() + cookieAge * 1000) : null;

@@ -115,7 +115,13 @@ export function defineDoctor(program: Command, io: CliIo, done: (code: number) =
   addSecretOptions(command);
   addTimeOptions(command);
   addCookieAgeOption(command);
-  command.option("--sample <rows>", "how many rows to verify (default 1000)", positiveInteger("--sample"), 1000);
+  command.option(
+    "--sample <rows>",
+    "how many rows to verify: every row when the table has no more; otherwise half the newest by expire_date (the latest writes), " +
+      "half the live rows closest to expiring (the oldest sessions, the likeliest to need a rotated-out key), topped up with the next newest",
+    positiveInteger("--sample"),
+    1000,
+  );
   addJsonOption(command);
   command.action(async (options: DoctorOptions) => {
     const target = resolveDatabase(options, io.cwd);

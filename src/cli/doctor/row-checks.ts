@@ -43,33 +43,44 @@ export async function countRows(db: CliDatabase, table: string, now: Date, time:
 }
 
 /**
- * Up to `size` rows: all of them in a small table; otherwise the newest half (the latest writes)
- * and the live rows closest to expiring (the oldest sessions, the ones still signed with a
- * rotated-out key), without scanning or sorting the whole table.
+ * Exactly `min(size, total)` distinct rows: all of them in a small table; otherwise the newest
+ * half by expire_date (the latest writes), then the live rows closest to expiring (the oldest
+ * sessions, the ones still signed with a rotated-out key), then, when there are too few of those
+ * (a table of mostly expired rows), the next newest rows. Each query reads at most `size` rows
+ * through the expire_date index, never scanning or sorting the whole table.
  */
 export async function sampleRows(db: CliDatabase, table: string, size: number, total: number, now: Date, time: DjangoTimeOptions): Promise<SampledRow[]> {
   const columns = `session_key, session_data, ${expireColumn(db)}`;
-  const rows =
-    total <= size
-      ? await db.query(`SELECT ${columns} FROM ${q(db, table)}`)
-      : [
-          ...(await db.query(`SELECT ${columns} FROM ${q(db, table)} ORDER BY expire_date DESC LIMIT ?`, [Math.ceil(size / 2)])),
-          ...(await db.query(`SELECT ${columns} FROM ${q(db, table)} WHERE expire_date > ? ORDER BY expire_date ASC LIMIT ?`, [
-            dateParam(db, now, time),
-            Math.floor(size / 2),
-          ])),
-        ];
-  const seen = new Set<string>();
-  const out: SampledRow[] = [];
-  for (const row of rows) {
-    const key = String(row.session_key);
-    if (seen.has(key)) continue;
-    seen.add(key);
+  let picked: Record<string, unknown>[];
+  if (total <= size) {
+    picked = await db.query(`SELECT ${columns} FROM ${q(db, table)}`);
+  } else {
+    const newest = await db.query(`SELECT ${columns} FROM ${q(db, table)} ORDER BY expire_date DESC LIMIT ?`, [size]);
+    const oldestLive = await db.query(`SELECT ${columns} FROM ${q(db, table)} WHERE expire_date > ? ORDER BY expire_date ASC LIMIT ?`, [
+      dateParam(db, now, time),
+      size,
+    ]);
+    const half = Math.ceil(size / 2);
+    const seen = new Set<string>();
+    picked = [];
+    const take = (rows: Record<string, unknown>[]) => {
+      for (const row of rows) {
+        if (picked.length >= size) return;
+        const key = String(row.session_key);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        picked.push(row);
+      }
+    };
+    take(newest.slice(0, half));
+    take(oldestLive);
+    take(newest.slice(half));
+  }
+  return picked.map((row) => {
     const raw = row.expire_date;
     const expire = raw instanceof Date ? raw : typeof raw === "string" ? parseDjangoDateText(raw, time) : null;
-    out.push({ key, data: String(row.session_data), rawExpire: raw, kind: row.kind === undefined ? undefined : String(row.kind), expire });
-  }
-  return out;
+    return { key: String(row.session_key), data: String(row.session_data), rawExpire: raw, kind: row.kind === undefined ? undefined : String(row.kind), expire };
+  });
 }
 
 /** The first characters of a session key: enough to tell rows apart, never enough to use one. */
