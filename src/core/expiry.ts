@@ -19,6 +19,21 @@ export type ExpiryValue = number | Date | { seconds: number } | null;
  */
 export type StoredExpiry = number | string | PyDatetime | null | undefined;
 
+/**
+ * What the expiry math reads (Django's `get_expiry_age(expiry=...)`): a stored value, or a
+ * `Date` such as a row's `expire_date` (Django passes `s.expire_date`, a `datetime`).
+ */
+export type ExpiryInput = StoredExpiry | Date;
+
+/**
+ * `_session_expiry` as read from a session's data (typed `unknown`): a value of another type (a
+ * list, a boolean) reads as absent, so it counts as the cookie age, as the math below already did.
+ */
+export function toStoredExpiry(value: unknown): StoredExpiry {
+  if (value === null || value === undefined || typeof value === "number" || typeof value === "string" || value instanceof PyDatetime) return value;
+  return undefined;
+}
+
 export interface ExpiryContext {
   /** `SESSION_COOKIE_AGE` (or an overridden `get_session_cookie_age()`), in seconds. */
   cookieAge: number;
@@ -61,30 +76,47 @@ const HAS_OFFSET = /(?:Z|[+-]\d\d(?::?\d\d)?)$/;
 
 /**
  * `SessionBase.get_expiry_age(modification=..., expiry=...)`: falsy → cookie age; int → itself;
- * a date → whole seconds until it, floored (Django's `delta.days * 86400 + delta.seconds`), which
- * may be negative.
+ * a date (a `Date`, or a stored ISO string) → whole seconds until it, floored (Django's
+ * `delta.days * 86400 + delta.seconds`), which may be negative.
  */
-export function expiryAge(expiry: StoredExpiry, context: ExpiryContext): number {
+export function expiryAge(expiry: ExpiryInput, context: ExpiryContext): number {
   if (expiry instanceof PyDatetime) expiry = expiry.isoformat();
+  if (expiry instanceof Date) return dateAge(expiry, context);
   if (!expiry) return context.cookieAge;
   if (typeof expiry === "number") return expiry;
-  const date = typeof expiry === "string" ? parseStoredDate(expiry, context.time) : null;
+  const date = parseStoredDate(expiry, context.time);
   // An unreadable value would crash Django (TypeError); the cookie age is the safe reading.
   if (date === null) return context.cookieAge;
-  if (naiveTime(context.time) && !HAS_OFFSET.test(expiry as string)) {
+  if (naiveTime(context.time) && !HAS_OFFSET.test(expiry)) {
     // naive - naive: the wall-clock difference.
-    const wall = parseDjangoDateText(expiry as string)!.getTime() - wallMs(context.modification, context.time);
+    const wall = parseDjangoDateText(expiry)!.getTime() - wallMs(context.modification, context.time);
     if (!Number.isNaN(wall)) return Math.floor(wall / 1000);
   }
   return Math.floor((date.getTime() - context.modification.getTime()) / 1000);
 }
 
 /**
- * `SessionBase.get_expiry_date(...)`: a stored date as is; otherwise `modification + (expiry or
- * cookie age)` seconds (so `0` and `null` both give the cookie age).
+ * Seconds from `modification` until an instant, floored. With USE_TZ = False the instant stands
+ * for a naive `expire_date` (the adapter read it as wall-clock time in TIME_ZONE), and Django
+ * subtracts naive datetimes: the wall-clock difference, blind to a DST change in between.
  */
-export function expiryDate(expiry: StoredExpiry, context: ExpiryContext): Date {
+function dateAge(date: Date, context: ExpiryContext): number {
+  // An invalid Date cannot come from a row; like an unreadable string, it reads as the cookie age.
+  if (Number.isNaN(date.getTime())) return context.cookieAge;
+  if (naiveTime(context.time)) {
+    const wall = wallMs(date, context.time) - wallMs(context.modification, context.time);
+    if (!Number.isNaN(wall)) return Math.floor(wall / 1000);
+  }
+  return Math.floor((date.getTime() - context.modification.getTime()) / 1000);
+}
+
+/**
+ * `SessionBase.get_expiry_date(...)`: a date (a `Date`, or a stored ISO string) as is; otherwise
+ * `modification + (expiry or cookie age)` seconds (so `0` and `null` both give the cookie age).
+ */
+export function expiryDate(expiry: ExpiryInput, context: ExpiryContext): Date {
   if (expiry instanceof PyDatetime) expiry = expiry.isoformat();
+  if (expiry instanceof Date && !Number.isNaN(expiry.getTime())) return new Date(expiry.getTime());
   if (typeof expiry === "string") {
     const date = parseStoredDate(expiry, context.time);
     if (date !== null) return date;

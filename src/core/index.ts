@@ -45,7 +45,7 @@ export { generateSessionKey, validateSessionKey, VALID_KEY_CHARS, SESSION_KEY_LE
 export { consoleLogger, silentLogger, type SessionLogger } from "./logger";
 export { toDjangoDateText, parseDjangoDateText, type DjangoTimeOptions } from "./django-datetime";
 export { Session, TEST_COOKIE_NAME, TEST_COOKIE_VALUE, type SessionBackend, type SessionSettings, type SessionChanges, type KeyChange } from "./session";
-export { EXPIRY_KEY, expiryAge, expiryDate, toPythonIsoformat, integerExpiryOnly, type OldestDjangoVersion, type ExpiryValue, type StoredExpiry } from "./expiry";
+export { EXPIRY_KEY, expiryAge, expiryDate, toPythonIsoformat, integerExpiryOnly, type OldestDjangoVersion, type ExpiryValue, type StoredExpiry, type ExpiryInput } from "./expiry";
 export { readSessionCookie, serializeSessionCookie, serializeSessionCookieDeletion, addVaryCookie, type SessionCookieSettings } from "./session-cookie";
 export {
   SessionMiddlewareCore,

@@ -1,5 +1,5 @@
 import type { DjangoTimeOptions } from "./django-datetime";
-import { EXPIRY_KEY, expiryAge, expiryDate, storedExpiry, type ExpiryValue, type StoredExpiry } from "./expiry";
+import { EXPIRY_KEY, expiryAge, expiryDate, storedExpiry, toStoredExpiry, type ExpiryInput, type ExpiryValue } from "./expiry";
 import type { SessionData } from "./session-codec";
 import { validateSessionKey } from "./session-key";
 
@@ -271,18 +271,21 @@ export class Session<T extends Record<string, unknown> = Record<string, unknown>
     };
   }
 
-  private async storedExpiry(options?: { expiry?: StoredExpiry }): Promise<StoredExpiry> {
+  private async storedExpiry(options?: { expiry?: ExpiryInput }): Promise<ExpiryInput> {
     if (options && "expiry" in options) return options.expiry;
-    return (await this.get(EXPIRY_KEY as keyof T & string)) as StoredExpiry;
+    return toStoredExpiry(await this.get(EXPIRY_KEY as keyof T & string));
   }
 
-  /** `get_expiry_age()`: seconds until expiry. Pass `expiry` to avoid loading the session. */
-  async getExpiryAge(options?: { modification?: Date; expiry?: StoredExpiry }): Promise<number> {
+  /**
+   * `get_expiry_age()`: seconds until expiry. Pass `expiry` (a stored `_session_expiry`, or a
+   * `Date` such as the row's `expire_date`) to avoid loading the session.
+   */
+  async getExpiryAge(options?: { modification?: Date; expiry?: ExpiryInput }): Promise<number> {
     return expiryAge(await this.storedExpiry(options), this.context(options?.modification));
   }
 
   /** `get_expiry_date()`. Pass `expiry` to avoid loading the session. */
-  async getExpiryDate(options?: { modification?: Date; expiry?: StoredExpiry }): Promise<Date> {
+  async getExpiryDate(options?: { modification?: Date; expiry?: ExpiryInput }): Promise<Date> {
     return expiryDate(await this.storedExpiry(options), this.context(options?.modification));
   }
 

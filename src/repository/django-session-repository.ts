@@ -1,4 +1,4 @@
-import { integerExpiryOnly } from "../core/expiry";
+import { integerExpiryOnly, toStoredExpiry } from "../core/expiry";
 import { DjangoSessionError, CreateError, ImproperlyConfigured, UpdateError } from "../core/errors";
 import type { DjangoTimeOptions } from "../core/django-datetime";
 import { Session, type SessionBackend, type SessionSettings } from "../core/session";
@@ -314,7 +314,8 @@ export class DjangoSessionRepository implements SessionBackend {
       this.events.fallbackSecret?.({ keyIndex: decoded.keyIndex, resigned });
     }
     if (this.cache) {
-      const timeout = await session.getExpiryAge({ expiry: row.expireDate as never });
+      // Django: get_expiry_age(expiry=s.expire_date), the seconds the row has left.
+      const timeout = await session.getExpiryAge({ expiry: row.expireDate });
       await this.cacheCall("set", key, () => this.cache!.set(key, data, timeout));
     }
     return data;
@@ -456,7 +457,7 @@ export class DjangoSessionRepository implements SessionBackend {
     this.events.saved?.({ merged });
     if (this.cache) {
       const key = session.sessionKey!;
-      const timeout = await session.getExpiryAge({ expiry: data._session_expiry as never });
+      const timeout = await session.getExpiryAge({ expiry: toStoredExpiry(data._session_expiry) });
       await this.cacheCall("set", key, () => this.cache!.set(key, data, timeout));
     }
   }
@@ -465,7 +466,7 @@ export class DjangoSessionRepository implements SessionBackend {
     return {
       sessionKey: session.sessionKey!,
       sessionData: this.codec.encode(data),
-      expireDate: await session.getExpiryDate({ expiry: data._session_expiry as never }),
+      expireDate: await session.getExpiryDate({ expiry: toStoredExpiry(data._session_expiry) }),
     };
   }
 

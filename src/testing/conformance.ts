@@ -113,7 +113,7 @@ test("test_setdefault", async (ctx) => {
 
 test("test_update", async (ctx) => {
   const s = repo(ctx).get();
-  await s.update({ "update key": 1 } as never);
+  await s.update({ "update key": 1 });
   assert.equal(s.accessed, true);
   assert.equal(s.modified, true);
   assert.equal(await s.get("update key"), 1);

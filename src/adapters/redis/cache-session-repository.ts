@@ -1,4 +1,4 @@
-import { integerExpiryOnly } from "../../core/expiry";
+import { integerExpiryOnly, toStoredExpiry } from "../../core/expiry";
 import type { DjangoTimeOptions } from "../../core/django-datetime";
 import { CreateError, DjangoSessionError, ImproperlyConfigured, UpdateError } from "../../core/errors";
 import { consoleLogger, type SessionLogger } from "../../core/logger";
@@ -133,7 +133,7 @@ export class CacheSessionRepository implements SessionBackend {
     if (session.sessionKey === null) return this.create(session);
     const key = session.sessionKey;
     const data = await session.dataForSave(mustCreate);
-    const timeout = await session.getExpiryAge({ expiry: data._session_expiry as never });
+    const timeout = await session.getExpiryAge({ expiry: toStoredExpiry(data._session_expiry) });
     let written: boolean;
     try {
       written = mustCreate ? await this.cache.add(key, data, timeout) : await this.cache.replace(key, data, timeout);

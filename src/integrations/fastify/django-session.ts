@@ -18,9 +18,9 @@ declare module "fastify" {
   }
 }
 
-// The request's session and whether it sent the cookie; null until onRequest and after commit.
+// The request's session and whether it sent the cookie; unset until onRequest, null after commit.
 const kRequestSession = Symbol("django-session.request-session");
-type WithState = { [kRequestSession]: RequestSession | null };
+type WithState = { [kRequestSession]?: RequestSession | null };
 
 function isWebResponse(payload: unknown): payload is Response {
   return payload !== null && typeof payload === "object" && Object.prototype.toString.call(payload) === "[object Response]";
@@ -55,8 +55,9 @@ const plugin: FastifyPluginAsync<DjangoSessionFastifyOptions> = async (fastify, 
       "request.session is already decorated: register django-session's plugin once, and not together with another session plugin such as @fastify/session.",
     );
   }
-  fastify.decorateRequest("session", null as never);
-  fastify.decorateRequest(kRequestSession, null as never);
+  // Declared without a value (Fastify's pattern for a per-request value set in onRequest).
+  fastify.decorateRequest("session");
+  fastify.decorateRequest(kRequestSession);
 
   // process_request
   fastify.addHook("onRequest", (request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
