@@ -209,6 +209,38 @@ describe.each(CASES)("cached_db: Django $version ($flavour) on $dialect", (c) =>
     expect((await django.load(key)).data).toEqual({ a: 1, d: 4, n: 1 });
   });
 
+  test("Django writes a short expiry, the entry is evicted, we load the row: the TTL is the remaining age, as Django's own load sets it", async () => {
+    const { key } = await django.call("create", { data: { a: 1 }, expiry_seconds: 600 });
+    const secondsLeft = async () => (Date.parse((await django.call("db_row", { key })).expire_date) - Date.now()) / 1000;
+    const ttl = async () => (await django.call("raw", { physical_key: cache.key(key) })).ttl as number;
+    expect(await ttl()).toBeGreaterThan(595); // Django's save: get_expiry_age()
+    await client.del(cache.key(key)); // evicted (or Redis restarted): the next load reads the row
+    expect(await repo.get(key).toObject()).toEqual({ a: 1, _session_expiry: 600 });
+    const ours = await ttl();
+    expect(Math.abs(ours - (await secondsLeft()))).toBeLessThanOrEqual(2);
+    expect(ours).toBeLessThanOrEqual(600);
+    // Django reads our entry, and its own load from the row (get_expiry_age(expiry=s.expire_date)) sets the same TTL.
+    expect((await django.load(key)).data).toEqual({ a: 1, _session_expiry: 600 });
+    await client.del(cache.key(key));
+    expect((await django.load(key)).data).toEqual({ a: 1, _session_expiry: 600 });
+    expect(Math.abs((await ttl()) - ours)).toBeLessThanOrEqual(2);
+  });
+
+  test("an expired session is not served from the cache by either stack (the entry we filled expires with the row)", async () => {
+    const { key } = await django.call("create", { data: { _auth_user_id: "7" }, expiry_seconds: 2 });
+    await client.del(cache.key(key));
+    expect(await repo.get(key).toObject()).toEqual({ _auth_user_id: "7", _session_expiry: 2 }); // cached by us
+    const { ttl } = await django.call("raw", { physical_key: cache.key(key) });
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(2);
+    await new Promise((resolve) => setTimeout(resolve, 3_100));
+    expect((await django.call("raw", { physical_key: cache.key(key) })).hex).toBeNull();
+    expect(await django.load(key)).toEqual({ key: null, data: {}, types: {} });
+    const ours = repo.get(key);
+    expect(await ours.toObject()).toEqual({});
+    expect(ours.sessionKey).toBeNull();
+  });
+
   test("exists() answers from the cache first (spec §14.1 #44); an overlong key loads as {} (#45)", async () => {
     const { key } = await django.call("create", { data: { a: 1 } });
     await db.table.delete(key);
