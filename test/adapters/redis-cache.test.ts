@@ -6,22 +6,12 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { RESP_TYPES, createClient } from "redis";
 import { PickleError, pickleDumps } from "../../src";
+import { redisTestClient } from "../support/redis";
 import { DjangoRedisCache, RedisCommandTimeout, RedisSessionCache, decodeDjangoCacheValue, encodeDjangoCacheValue } from "../../src/adapters/redis";
 
 const PREFIX = `ds-rc-${process.pid}`;
 // Created here (the describe blocks build caches over it), connected before the tests.
-const client = createClient({ url: "redis://127.0.0.1:6379/12" });
-
-beforeAll(async () => {
-  await client.connect();
-});
-
-afterAll(async () => {
-  for await (const keys of client.scanIterator({ MATCH: `${PREFIX}*`, COUNT: 1000 })) {
-    if (keys.length) await client.del(keys);
-  }
-  await client.quit();
-});
+const client = redisTestClient("redis://127.0.0.1:6379/12", PREFIX);
 
 const raw = (key: string) => client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer }).get(key);
 

@@ -4,6 +4,7 @@
  * 14, under a key prefix of this process only; only those keys are deleted afterwards.
  */
 import { createClient } from "redis";
+import { redisTestClient } from "../support/redis";
 import { CreateError, PyDatetime, UpdateError, pickleDumps, type SessionLogger } from "../../src";
 import { CACHE_MAX_CREATE_ATTEMPTS, CacheSessionRepository, SessionCreateExhausted } from "../../src/adapters/redis";
 import { DjangoCacheBridge } from "./django-cache-bridge";
@@ -14,20 +15,7 @@ const SECRET = "django-insecure-cache-engine-interop-secret";
 const LOCATION = "redis://127.0.0.1:6379/14";
 const KEY_PREFIX = `ds-ce-${process.pid}`;
 
-type Client = ReturnType<typeof createClient>;
-let client: Client;
-
-beforeAll(async () => {
-  client = createClient({ url: LOCATION });
-  await client.connect();
-});
-
-afterAll(async () => {
-  for await (const keys of client.scanIterator({ MATCH: `${KEY_PREFIX}*`, COUNT: 1000 })) {
-    if (keys.length) await client.del(keys);
-  }
-  await client.quit();
-});
+const client = redisTestClient(LOCATION, KEY_PREFIX);
 
 describe.each([
   { version: "5.2", flavour: "django" },

@@ -11,6 +11,7 @@ import { createClient } from "redis";
 import { DjangoSessionRepository, SqlRowAdapter, pickleDumps, type SessionLogger } from "../../src";
 import { RedisSessionCache } from "../../src/adapters/redis";
 import { ensurePostgresDatabase, TMP_DIR } from "../support/databases";
+import { redisTestClient } from "../support/redis";
 import { openPostgres, openSqlite, type RawDatabase } from "../support/raw-tables";
 import { DjangoCacheBridge } from "./django-cache-bridge";
 
@@ -23,20 +24,7 @@ const KEY_PREFIX = `ds-cdb-${process.pid}`;
 // A port nothing listens on: Redis "down" for one of our clients only.
 const CLOSED_PORT = 1;
 
-type Client = ReturnType<typeof createClient>;
-let client: Client;
-
-beforeAll(async () => {
-  client = createClient({ url: LOCATION });
-  await client.connect();
-});
-
-afterAll(async () => {
-  for await (const keys of client.scanIterator({ MATCH: `${KEY_PREFIX}*`, COUNT: 1000 })) {
-    if (keys.length) await client.del(keys);
-  }
-  await client.quit();
-});
+const client = redisTestClient(LOCATION, KEY_PREFIX);
 
 function recordingLogger() {
   const errors: { message: string; context: Record<string, unknown> }[] = [];

@@ -7,28 +7,17 @@
  * Real Redis (database 12, keys under a prefix of this process only, deleted afterwards) and
  * real PostgreSQL, MariaDB and SQLite (database `ds_cdb_ttl`).
  */
-import { createClient } from "redis";
 import { DjangoSessionRepository, SqlRowAdapter, silentLogger, type DjangoSessionRepositoryOptions } from "../../src";
 import type { DjangoTimeOptions } from "../../src/core/django-datetime";
 import { RedisSessionCache } from "../../src/adapters/redis";
 import { openDatabase, type RawDatabase } from "../support/raw-tables";
 import type { Dialect } from "../support/databases";
+import { redisTestClient } from "../support/redis";
 
 const SECRET = "django-insecure-cached-db-ttl-secret";
 const PREFIX = `ds-cdbttl-${process.pid}`;
 const COOKIE_AGE = 1_209_600;
-const client = createClient({ url: "redis://127.0.0.1:6379/12" });
-
-beforeAll(async () => {
-  await client.connect();
-});
-
-afterAll(async () => {
-  for await (const keys of client.scanIterator({ MATCH: `${PREFIX}*`, COUNT: 1000 })) {
-    if (keys.length) await client.del(keys);
-  }
-  await client.quit();
-});
+const client = redisTestClient("redis://127.0.0.1:6379/12", PREFIX);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -53,8 +53,18 @@ export function djangoSessionDdl(dialect: Dialect): string[] {
  * server that never saw the suite made PostgreSQL answer the loser with 23505 on
  * pg_database_datname_index (not 42P04), failing every test of the file on a first run.
  */
-const postgresCreations = new Map<string, Promise<string>>();
-const mysqlCreations = new Map<string, Promise<typeof MYSQL_CONFIG>>();
+const creations = new Map<string, Promise<unknown>>();
+
+/** `create()` once per `id` in this process; a failed creation may be tried again by a later call. */
+function once<T>(id: string, create: () => Promise<T>): Promise<T> {
+  let creation = creations.get(id) as Promise<T> | undefined;
+  if (!creation) {
+    creation = create();
+    creation.catch(() => creations.delete(id));
+    creations.set(id, creation);
+  }
+  return creation;
+}
 
 /** Any "it exists already" answer: 42P04 duplicate_database, or 23505 from the catalog's index. */
 function isPostgresAlreadyExists(error: { code?: string }): boolean {
@@ -62,13 +72,7 @@ function isPostgresAlreadyExists(error: { code?: string }): boolean {
 }
 
 export function ensurePostgresDatabase(name: string): Promise<string> {
-  let creation = postgresCreations.get(name);
-  if (!creation) {
-    creation = createPostgresDatabase(name);
-    creation.catch(() => postgresCreations.delete(name)); // a later call may try again
-    postgresCreations.set(name, creation);
-  }
-  return creation;
+  return once(`postgres:${name}`, () => createPostgresDatabase(name));
 }
 
 /** Our own key for pg_advisory_lock, so test runs never wait on a lock of anybody else's. */
@@ -95,13 +99,7 @@ async function createPostgresDatabase(name: string): Promise<string> {
 }
 
 export function ensureMysqlDatabase(name: string): Promise<typeof MYSQL_CONFIG> {
-  let creation = mysqlCreations.get(name);
-  if (!creation) {
-    creation = createMysqlDatabase(name);
-    creation.catch(() => mysqlCreations.delete(name));
-    mysqlCreations.set(name, creation);
-  }
-  return creation;
+  return once(`mysql:${name}`, () => createMysqlDatabase(name));
 }
 
 async function createMysqlDatabase(name: string): Promise<typeof MYSQL_CONFIG> {
