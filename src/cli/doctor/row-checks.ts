@@ -55,12 +55,14 @@ export async function sampleRows(db: CliDatabase, table: string, size: number, t
   if (total <= size) {
     picked = await db.query(`SELECT ${columns} FROM ${q(db, table)}`);
   } else {
+    // `size` newest rows are distinct and enough on their own (total > size), so the live half
+    // needs only its share: whatever it lacks or repeats, the next newest make up.
+    const half = Math.ceil(size / 2);
     const newest = await db.query(`SELECT ${columns} FROM ${q(db, table)} ORDER BY expire_date DESC LIMIT ?`, [size]);
     const oldestLive = await db.query(`SELECT ${columns} FROM ${q(db, table)} WHERE expire_date > ? ORDER BY expire_date ASC LIMIT ?`, [
       dateParam(db, now, time),
-      size,
+      size - half,
     ]);
-    const half = Math.ceil(size / 2);
     const seen = new Set<string>();
     picked = [];
     const take = (rows: Record<string, unknown>[]) => {
