@@ -1,5 +1,5 @@
 """Writes test/vectors/pickle-vectors.json: what CPython's pickle writes and reads, for
-src/core/pickle.ts (test/unit/pickle.test.ts). Standard library only (pytz is used when present).
+src/core/pickle/ (test/unit/pickle.test.ts). Standard library only (pytz is used when present).
 
     python3 scripts/gen-pickle-vectors.py test/vectors/pickle-vectors.json
 
