@@ -60,8 +60,24 @@ describe("round trips for every hasher", () => {
     expect(await makePassword("pw", { djangoVersion: "3.2" })).toMatch(/^pbkdf2_sha256\$260000\$/);
     expect(await makePassword("pw", { djangoVersion: "4.2" })).toMatch(/^pbkdf2_sha256\$600000\$/);
     expect(await makePassword("pw")).toMatch(/^pbkdf2_sha256\$1000000\$/);
-    expect(DEFAULT_PASSWORD_HASHERS["3.2"]).not.toContain("scrypt");
-    expect(DEFAULT_PASSWORD_HASHERS["5.2"]).toEqual(["pbkdf2_sha256", "pbkdf2_sha1", "argon2", "bcrypt_sha256", "scrypt"]);
+  });
+
+  test("Django's default PASSWORD_HASHERS per version decide which stored hashes verify", async () => {
+    // Django 3.2: PBKDF2, PBKDF2SHA1, Argon2, BCryptSHA256; 4.0+ add Scrypt. BCrypt and MD5 are
+    // never defaults. (argon2 and bcrypt_sha256 need optional libraries: see the interop tests.)
+    const stored = Object.fromEntries(
+      await Promise.all((["pbkdf2_sha256", "pbkdf2_sha1", "scrypt", "bcrypt", "md5"] as const).map(async (algorithm) => [algorithm, await makePassword("pw", { ...FAST, algorithm })])),
+    ) as Record<"pbkdf2_sha256" | "pbkdf2_sha1" | "scrypt" | "bcrypt" | "md5", string>;
+    const verifies = async (djangoVersion: "3.2" | "5.2") =>
+      Object.fromEntries(await Promise.all(Object.entries(stored).map(async ([algorithm, encoded]) => [algorithm, await checkPassword("pw", encoded, { djangoVersion })])));
+    expect(await verifies("3.2")).toEqual({ pbkdf2_sha256: true, pbkdf2_sha1: true, scrypt: false, bcrypt: false, md5: false });
+    expect(await verifies("5.2")).toEqual({ pbkdf2_sha256: true, pbkdf2_sha1: true, scrypt: true, bcrypt: false, md5: false });
+    // What the defaults hold beyond that, in Django's order, is what verifies with no option at all.
+    for (const version of ["3.2", "5.2"] as const) {
+      for (const [algorithm, encoded] of Object.entries(stored)) {
+        expect([algorithm, await checkPassword("pw", encoded, { djangoVersion: version })]).toEqual([algorithm, DEFAULT_PASSWORD_HASHERS[version].includes(algorithm as PasswordAlgorithm)]);
+      }
+    }
   });
 
   test("fresh salts: 22 characters of a-z A-Z 0-9, different every time", async () => {

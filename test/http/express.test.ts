@@ -4,7 +4,7 @@ import type { Express, NextFunction, Request, Response } from "express";
 import { STATUS_CODES } from "node:http";
 import { Readable } from "node:stream";
 import request from "supertest";
-import { DjangoSessionRepository, SESSION_INTERRUPTED_MESSAGE, SqlRowAdapter, silentLogger, type DjangoSessionRepositoryOptions } from "../../src";
+import { DjangoSessionRepository, SESSION_INTERRUPTED_MESSAGE, SessionCodec, SqlRowAdapter, silentLogger, type DjangoSessionRepositoryOptions } from "../../src";
 import { djangoSession, getSession, type DjangoSessionOptions } from "../../src/integrations/express";
 import { openPostgres, openSqlite, type RawDatabase } from "../support/raw-tables";
 import { DELETED_COOKIE, cookieAttributes, countingExecutor, recordingLogger, sessionCookie, setCookies } from "../support/http";
@@ -18,6 +18,19 @@ declare module "../../src/integrations/express" {
 
 const NOW = 1700000000_000;
 const AGE = 1209600;
+const SECRET = "express-secret";
+
+/**
+ * The cookie Django's SessionMiddleware sets for a saved session at NOW (spec §8): the key, then
+ * `expires` (NOW + SESSION_COOKIE_AGE), HttpOnly, Max-Age, Path=/ and SameSite=Lax. Returns the key.
+ */
+function expectDjangoSessionCookie(headers: Record<string, unknown>): string {
+  const header = sessionCookie(headers);
+  expect(header).toMatch(/^sessionid=[a-z0-9]{32}; /);
+  const key = header!.slice("sessionid=".length, header!.indexOf(";"));
+  expect(cookieAttributes(header!)).toEqual({ "": `sessionid=${key}`, expires: "Tue, 28 Nov 2023 22:13:20 GMT", httponly: true, "max-age": String(AGE), path: "/", samesite: "Lax" });
+  return key;
+}
 
 type Flavor = { name: string; express: typeof express5; open: () => Promise<RawDatabase> };
 const flavors: Flavor[] = [
@@ -42,7 +55,7 @@ describe.each(flavors)("$name", ({ express, open }) => {
   });
 
   function repository(options: Partial<DjangoSessionRepositoryOptions> = {}) {
-    return new DjangoSessionRepository({ secretKey: "express-secret", adapter: new SqlRowAdapter(executor), logger: silentLogger, now: () => clock, ...options });
+    return new DjangoSessionRepository({ secretKey: SECRET, adapter: new SqlRowAdapter(executor), logger: silentLogger, now: () => clock, ...options });
   }
 
   /** Express 4 does not catch a rejected handler: forward it to next(), as Express 4 apps do. */
@@ -134,6 +147,15 @@ describe.each(flavors)("$name", ({ express, open }) => {
     return a;
   }
 
+  /** The row of `key`, its data decoded with the app's secret (signature checked). */
+  async function storedSession(key: string) {
+    const row = await db.table.getRow(key);
+    expect(row).not.toBeNull();
+    const decoded = new SessionCodec({ secretKey: SECRET, logger: silentLogger }).decodeDetailed(row!.sessionData);
+    expect(decoded.ok).toBe(true);
+    return { data: decoded.data, expireDate: row!.expireDate };
+  }
+
   /** A saved session's key, made through the app itself. */
   async function login(a: Express, value = "bar"): Promise<string> {
     const res = await request(a).get(`/set?value=${value}`).expect(200);
@@ -221,7 +243,8 @@ describe.each(flavors)("$name", ({ express, open }) => {
 
   test("a 4xx response still saves (only >= 500 skips the save, Django 4.2+)", async () => {
     const res = await request(app()).get("/status/404").expect(404);
-    expect(sessionCookie(res.headers)).toBeDefined();
+    const key = expectDjangoSessionCookie(res.headers);
+    expect(await storedSession(key)).toEqual({ data: { foo: "not saved" }, expireDate: new Date(NOW + AGE * 1000) });
   });
 
   test("the row deleted during the request: HTTP 400 with Django's message, never re-created", async () => {
@@ -267,20 +290,25 @@ describe.each(flavors)("$name", ({ express, open }) => {
     expect(cookies).toHaveLength(3);
     expect(cookies[0]).toBe("csrftoken=abc; Path=/");
     expect(cookies[1]).toBe("theme=dark; Path=/");
-    expect(cookies[2]).toMatch(/^sessionid=[a-z0-9]{32}; /);
+    expect(cookies[2]).toBe(sessionCookie(res.headers));
+    const key = expectDjangoSessionCookie(res.headers);
+    expect((await storedSession(key)).data).toEqual({ foo: "bar" });
   });
 
   test("headers given to writeHead() are merged, not lost (status 201 from writeHead)", async () => {
     const res = await request(app()).get("/write-head").expect(201, "created");
     const cookies = setCookies(res.headers);
+    expect(cookies).toHaveLength(2);
     expect(cookies[0]).toBe("first=1");
-    expect(cookies[1]).toMatch(/^sessionid=/);
+    expect(cookies[1]).toBe(sessionCookie(res.headers));
+    expectDjangoSessionCookie(res.headers);
     expect(res.headers.vary).toBe("Origin, Cookie");
   });
 
   test("res.flushHeaders() is held like writeHead(): the cookie goes out with the headers", async () => {
     const res = await request(app()).get("/flush-headers").expect(200, "late body");
-    expect(sessionCookie(res.headers)).toMatch(/^sessionid=[a-z0-9]{32}; /);
+    const key = expectDjangoSessionCookie(res.headers);
+    expect((await storedSession(key)).data).toEqual({ foo: "flushed headers" });
   });
 
   test("writeHead(503, reason, [headers]): its status decides the 5xx rule; its repeated headers are kept", async () => {
@@ -343,7 +371,8 @@ describe.each(flavors)("$name", ({ express, open }) => {
   test("a piped stream waits for the save (backpressure) and arrives whole", async () => {
     const res = await request(app()).get("/pipe").expect(200);
     expect(res.text).toHaveLength(200_001);
-    expect(sessionCookie(res.headers)).toBeDefined();
+    const key = expectDjangoSessionCookie(res.headers);
+    expect(await storedSession(key)).toEqual({ data: { foo: "piped" }, expireDate: new Date(NOW + AGE * 1000) });
   });
 
   test("a change made after the first write is not saved: the headers were already committed", async () => {

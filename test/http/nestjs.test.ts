@@ -5,7 +5,7 @@ import { ExpressAdapter } from "@nestjs/platform-express";
 import { FastifyAdapter } from "@nestjs/platform-fastify";
 import { Readable } from "node:stream";
 import request from "supertest";
-import { DjangoSessionRepository, ImproperlyConfigured, SESSION_INTERRUPTED_MESSAGE, SqlRowAdapter, login, silentLogger, type Session } from "../../src";
+import { DjangoSessionRepository, ImproperlyConfigured, SESSION_INTERRUPTED_MESSAGE, SessionCodec, SqlRowAdapter, login, silentLogger, type Session } from "../../src";
 import { CurrentUser, DjangoSession, DjangoSessionModule, getCurrentUser, type DjangoSessionModuleOptions } from "../../src/integrations/nestjs";
 import { openSqlite, type RawDatabase } from "../support/raw-tables";
 import { DELETED_COOKIE, cookieAttributes, countingExecutor, sessionCookie, setCookies } from "../support/http";
@@ -138,6 +138,28 @@ function keyOf(headers: Record<string, unknown>): string {
   return /^sessionid=([^;]+)/.exec(sessionCookie(headers)!)![1];
 }
 
+/**
+ * The cookie Django's SessionMiddleware sets for a saved session at NOW (spec §8), `name` being
+ * SESSION_COOKIE_NAME: the key, `expires` (NOW + SESSION_COOKIE_AGE), HttpOnly, Max-Age, Path=/,
+ * SameSite=Lax. Returns the key.
+ */
+function expectDjangoSessionCookie(headers: Record<string, unknown>, name = "sessionid"): string {
+  const header = sessionCookie(headers, name);
+  expect(header).toMatch(new RegExp(`^${name}=[a-z0-9]{32}; `));
+  const key = header!.slice(name.length + 1, header!.indexOf(";"));
+  expect(cookieAttributes(header!)).toEqual({ "": `${name}=${key}`, expires: "Tue, 28 Nov 2023 22:13:20 GMT", httponly: true, "max-age": String(AGE), path: "/", samesite: "Lax" });
+  return key;
+}
+
+/** The row of `key`, its data decoded with the app's secret (signature checked). */
+async function storedSession(key: string) {
+  const row = await db.table.getRow(key);
+  expect(row).not.toBeNull();
+  const decoded = new SessionCodec({ secretKey: SECRET, logger: silentLogger }).decodeDetailed(row!.sessionData);
+  expect(decoded.ok).toBe(true);
+  return { data: decoded.data, expireDate: row!.expireDate };
+}
+
 describe.each<Platform>(["express", "fastify"])("NestJS on %s", (platform) => {
   let app: INestApplication;
   beforeAll(async () => {
@@ -158,7 +180,7 @@ describe.each<Platform>(["express", "fastify"])("NestJS on %s", (platform) => {
       samesite: "Lax",
     });
     expect(res.headers.vary).toBe("Cookie");
-    expect(await db.table.getRow(key)).not.toBeNull();
+    expect(await storedSession(key)).toEqual({ data: { foo: "bar" }, expireDate: new Date(NOW + AGE * 1000) });
     await http().get("/get").set("Cookie", `sessionid=${key}`).expect(200, { foo: "bar" });
   });
 
@@ -186,7 +208,7 @@ describe.each<Platform>(["express", "fastify"])("NestJS on %s", (platform) => {
         expect(cookieAttributes(sessionCookie(res.headers)!)).toEqual(DELETED_COOKIE);
       }
       const res = await request(prefixed.getHttpServer()).get("/api/set").expect(200);
-      expect(sessionCookie(res.headers)).toMatch(/^sessionid=[a-z0-9]{32}; /);
+      expect((await storedSession(expectDjangoSessionCookie(res.headers))).data).toEqual({ foo: "bar" });
     } finally {
       await prefixed.close();
     }
@@ -222,7 +244,8 @@ describe.each<Platform>(["express", "fastify"])("NestJS on %s", (platform) => {
 
   test("a 4xx HttpException still saves", async () => {
     const res = await http().get("/status/403").expect(403);
-    expect(sessionCookie(res.headers)).toBeDefined();
+    const key = expectDjangoSessionCookie(res.headers);
+    expect(await storedSession(key)).toEqual({ data: { foo: "not saved" }, expireDate: new Date(NOW + AGE * 1000) });
   });
 
   test("the row deleted during the request: 400 with Django's message, not re-created", async () => {
@@ -235,8 +258,10 @@ describe.each<Platform>(["express", "fastify"])("NestJS on %s", (platform) => {
 
   test("the handler's Set-Cookie is kept next to the session cookie", async () => {
     const cookies = setCookies((await http().get("/other-cookies").expect(200)).headers);
+    expect(cookies).toHaveLength(2);
     expect(cookies[0]).toBe("csrftoken=abc; Path=/");
-    expect(cookies[1]).toMatch(/^sessionid=[a-z0-9]{32}; /);
+    expect(cookies[1]).toBe(sessionCookie({ "set-cookie": cookies }));
+    expect((await storedSession(expectDjangoSessionCookie({ "set-cookie": cookies }))).data).toEqual({ foo: "bar" });
   });
 
   test("a streamed body (StreamableFile) gets the cookie", async () => {
@@ -263,9 +288,12 @@ describe.each<Platform>(["express", "fastify"])("NestJS on %s", (platform) => {
   test("@CurrentUser(): anonymous, then logged in through login(), then logged out by a password change", async () => {
     await http().get("/me").expect(200, { user: null, same: true });
     const loggedIn = await http().post("/login/1").expect(201);
-    const key = keyOf(loggedIn.headers);
-    const row = await db.table.getRow(key);
-    expect(row).not.toBeNull();
+    const key = expectDjangoSessionCookie(loggedIn.headers);
+    expect((await storedSession(key)).data).toEqual({
+      _auth_user_id: "1",
+      _auth_user_backend: "django.contrib.auth.backends.ModelBackend",
+      _auth_user_hash: getSessionAuthHash("pbkdf2_sha256$600000$salt$hash-one", SECRET),
+    });
     await http().get("/me").set("Cookie", `sessionid=${key}`).expect(200, { user: "ada", same: true });
     // The password changes on the Django side: the session's hash no longer matches, so Django
     // flushes the session, and so does getUser().
@@ -310,7 +338,7 @@ describe("DjangoSessionModule configuration", () => {
         DjangoSessionModule.forRootAsync({
           imports: [StorageModule],
           inject: ["SESSION_REPOSITORY"],
-          useFactory: async (repo: DjangoSessionRepository) => ({ repository: repo, cookieName: "django_sid", auth: authOptions }),
+          useFactory: async (repo: DjangoSessionRepository) => ({ repository: repo, cookieName: "django_sid", auth: authOptions, now: () => NOW }),
         }),
       ],
       controllers: [SessionController],
@@ -322,7 +350,7 @@ describe("DjangoSessionModule configuration", () => {
       if (adapter instanceof FastifyAdapter) await adapter.getInstance().ready(); // as Nest's docs do before inject/supertest
       try {
         const res = await request(app.getHttpServer()).get("/set").expect(200);
-        expect(sessionCookie(res.headers, "django_sid")).toMatch(/^django_sid=[a-z0-9]{32}; /);
+        expect((await storedSession(expectDjangoSessionCookie(res.headers, "django_sid"))).data).toEqual({ foo: "bar" });
       } finally {
         await app.close();
       }

@@ -109,7 +109,6 @@ describe.each([
   });
 
   test("create retries on a collision, then gives up with Django's RuntimeError message (10000 attempts by default, 300 here)", async () => {
-    expect(CACHE_MAX_CREATE_ATTEMPTS).toBe(10000);
     const { key: taken } = await django.call("create", { data: {} });
     const keys = [taken, taken, "freshkey" + "0".repeat(24)];
     const retrying = new CacheSessionRepository({ client, keyPrefix: prefix, flavour, generateKey: () => keys.shift() ?? "x".repeat(32) });
@@ -124,6 +123,19 @@ describe.each([
     expect(error).toBeInstanceOf(SessionCreateExhausted);
     expect((error as Error).message).toBe("Unable to create a new session key. It is likely that the cache is unavailable.");
     expect(calls).toBe(300);
+  });
+
+  test("by default, create gives up after as many taken keys as Django's own create() tries", async () => {
+    const { key: taken } = await django.call("create", { data: {} });
+    const djangos = await django.call("create_attempts", { taken });
+    expect(djangos).toEqual({ attempts: 10000, raised: "RuntimeError", message: "Unable to create a new session key. It is likely that the cache is unavailable." });
+    let calls = 0;
+    const stuck = new CacheSessionRepository({ client, keyPrefix: prefix, flavour, generateKey: () => (calls++, taken) });
+    const error = await stuck.get().create().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SessionCreateExhausted);
+    expect((error as Error).message).toBe(djangos.message);
+    expect(calls).toBe(djangos.attempts);
+    expect(CACHE_MAX_CREATE_ATTEMPTS).toBe(djangos.attempts);
   });
 
   test("set_expiry(timedelta) from Django: 3.2 stores a datetime, 5.2 an ISO string; we read and keep it", async () => {

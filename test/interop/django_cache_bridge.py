@@ -104,6 +104,23 @@ def op_create(cmd):
     return {"key": store.session_key, "cache_key": store.cache_key}
 
 
+def op_create_attempts(cmd):
+    """Django's create() when every key it draws is taken: how many keys it tries, and what it raises."""
+    store = SessionStore()
+    drawn = []
+
+    def taken_key():
+        drawn.append(cmd["taken"])
+        return cmd["taken"]
+
+    store._get_new_session_key = taken_key
+    try:
+        store.create()
+    except Exception as e:  # noqa: BLE001
+        return {"attempts": len(drawn), "raised": type(e).__name__, "message": str(e)}
+    return {"attempts": len(drawn), "raised": None, "key": store.session_key}
+
+
 def op_load(cmd):
     return describe(store_for(cmd["key"]))
 

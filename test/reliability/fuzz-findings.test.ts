@@ -1,19 +1,19 @@
 import { DjangoSessionRepository, MAX_INT_DIGITS, PythonJsonError, SessionMiddlewareCore, pyJsonLoads, silentLogger } from "../../src";
 import { PickleError, pickleDumps, pickleLoads } from "../../src/core/pickle";
+import { MAX_JSON_DEPTH } from "../../src/core/python-json";
 import { memoryAdapter } from "./support/fuzz";
 
 // What the fuzzing found, each kept as a test (see test/reliability/fuzz.test.ts for the runs).
+// How long each input takes is measured by the benchmark (bench/hostile-inputs.js, in
+// `npm run bench`), not here: a time bound in a test fails on a busy machine, not on a regression.
 
-/** CPU milliseconds `fn` takes (a busy machine does not inflate CPU time as it does wall time). */
-function cpuMs(fn: () => unknown): number {
-  const start = process.cpuUsage();
+function errorOf(fn: () => unknown): unknown {
   try {
     fn();
-  } catch {
-    // the outcome is checked separately
+  } catch (error) {
+    return error;
   }
-  const used = process.cpuUsage(start);
-  return (used.user + used.system) / 1000;
+  return undefined;
 }
 
 describe("pyJsonLoads on deep array nesting (JSON.parse spent ~0.5 µs per level before refusing it)", () => {
@@ -24,8 +24,11 @@ describe("pyJsonLoads on deep array nesting (JSON.parse spent ~0.5 µs per level
     ['{"a": nested 150,000 deep', '{"a":'.repeat(150_000) + "1" + "}".repeat(150_000)],
   ])("%s is refused at once", (_name, text) => {
     expect(() => pyJsonLoads(text)).toThrow(PythonJsonError);
-    // It took 0.5–0.6 s of CPU for the first case; the parser now stops at MAX_JSON_DEPTH.
-    expect(cpuMs(() => pyJsonLoads(text))).toBeLessThan(100);
+    // It took 0.5–0.6 s of CPU for the first case; the parser now stops at MAX_JSON_DEPTH: the
+    // refusal points inside the first MAX_JSON_DEPTH + 1 levels (at most 5 characters each), not
+    // at the end of the input.
+    const position = Number(/nested too deeply at position (\d+)/.exec(String(errorOf(() => pyJsonLoads(text))))?.[1]);
+    expect(position).toBeLessThanOrEqual(5 * (MAX_JSON_DEPTH + 1));
   });
 
   test("more than 512 arrays that are not nested still read exactly as JSON.parse reads them", () => {
@@ -51,8 +54,8 @@ describe("pyJsonLoads on huge integers (BigInt parsing is quadratic: a megabyte 
     expect(() => pyJsonLoads(`-${"1".repeat(MAX_INT_DIGITS + 1)}`)).toThrow(PythonJsonError);
   });
 
-  test("a megabyte of digits is refused at once; a float of any length is still read (Python has no limit there)", () => {
-    expect(cpuMs(() => pyJsonLoads(`{"n":${"9".repeat(1 << 20)}}`))).toBeLessThan(100);
+  test("a megabyte of digits is refused (Python's ValueError); a float of any length is still read (Python has no limit there)", () => {
+    expect(() => pyJsonLoads(`{"n":${"9".repeat(1 << 20)}}`)).toThrow(/Exceeds the limit \(4300 digits\) for integer string conversion: value has 1048576 digits/);
     expect(pyJsonLoads(`${"1".repeat(5000)}.5`)).toBe(Number(`${"1".repeat(5000)}.5`));
   });
 });
@@ -91,7 +94,7 @@ describe("pickleLoads bounds what it builds while reading (maxItems was only che
 });
 
 describe("pickleLoads on many strings holding encoded surrogates (each one cost a thrown TypeError, ~5 µs)", () => {
-  test("20,000 of them read as Python reads them (surrogatepass), as fast as 20,000 ASCII strings", () => {
+  test("20,000 of them read as Python reads them (surrogatepass)", () => {
     // A list of 20,000 SHORT_BINUNICODE strings of three bytes.
     const list = (bytes: number[]) => Buffer.concat([Buffer.from([0x80, 0x04, 0x5d, 0x28]), ...Array<Buffer>(20_000).fill(Buffer.from([0x8c, bytes.length, ...bytes])), Buffer.from([0x65, 0x2e])]);
     const surrogates = list([0xed, 0xa0, 0x80]);
@@ -99,9 +102,9 @@ describe("pickleLoads on many strings holding encoded surrogates (each one cost 
     const value = pickleLoads(surrogates) as string[];
     expect(value).toHaveLength(20_000);
     expect(value.every((s) => s === "\ud800")).toBe(true);
-    const best = (input: Buffer) => Math.min(...Array.from({ length: 5 }, () => cpuMs(() => pickleLoads(input))));
-    // Was 14 times slower (95 ms against 7 ms); now the same.
-    expect(best(surrogates)).toBeLessThan(4 * best(ascii) + 5);
+    // Was 14 times slower than the same list of ASCII strings (95 ms against 7 ms); the
+    // benchmark compares the two.
+    expect(pickleLoads(ascii)).toEqual(Array<string>(20_000).fill("abc"));
   });
 
   test("invalid UTF-8 is still refused as malformed", () => {

@@ -152,18 +152,15 @@ describe("SessionCodec against a decompression bomb", () => {
     expect(inflateSync(zlibBomb(3)).equals(Buffer.alloc(3 << 20, 0x20))).toBe(true);
   });
 
-  test("512 MiB of inflation, validly signed, is refused as too-large, quickly, without inflating past the cap", () => {
+  test("512 MiB of inflation, validly signed, is refused as too-large without inflating past the cap", () => {
     const bomb = sessionSigner().sign(`.${b64Encode(zlibBomb(512))}`);
     const { codec, logger } = makeCodec();
     expect(bomb.length).toBeLessThan(1_000_000);
     const before = process.memoryUsage().arrayBuffers;
-    const started = process.hrtime.bigint();
     const result = codec.decodeDetailed(bomb);
-    const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
     const grown = process.memoryUsage().arrayBuffers - before;
     expect(result).toEqual({ ok: false, data: {}, reason: "too-large" });
-    // A full inflate takes seconds and holds 512 MiB; the cap is 1 MiB.
-    expect(elapsedMs).toBeLessThan(500);
+    // A full inflate takes seconds and holds 512 MiB; the cap is 1 MiB (bench/hostile-inputs.js times it).
     expect(grown).toBeLessThan(16 * 1024 * 1024);
     expect(logger.calls).toEqual([expect.objectContaining({ context: expect.objectContaining({ reason: "too-large" }) })]);
   });

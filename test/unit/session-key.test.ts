@@ -1,10 +1,14 @@
 import { generateSessionKey, SESSION_KEY_LENGTH, VALID_KEY_CHARS, validateSessionKey } from "../../src/core/session-key";
 
 describe("generateSessionKey", () => {
-  test("is 32 characters of [a-z0-9]", () => {
-    for (let i = 0; i < 200; i++) expect(generateSessionKey()).toMatch(/^[a-z0-9]{32}$/);
-    expect(SESSION_KEY_LENGTH).toBe(32);
-    expect(VALID_KEY_CHARS).toBe("abcdefghijklmnopqrstuvwxyz0123456789");
+  // Django: get_random_string(32, VALID_KEY_CHARS), VALID_KEY_CHARS = ascii_lowercase + digits.
+  test("is 32 characters of [a-z0-9], SESSION_KEY_LENGTH characters drawn from VALID_KEY_CHARS", () => {
+    for (let i = 0; i < 200; i++) {
+      const key = generateSessionKey();
+      expect(key).toMatch(/^[a-z0-9]{32}$/);
+      expect(key).toHaveLength(SESSION_KEY_LENGTH);
+      for (const c of key) expect(VALID_KEY_CHARS).toContain(c);
+    }
   });
 
   test("draws each of the 36 characters about equally often", () => {
@@ -12,6 +16,7 @@ describe("generateSessionKey", () => {
     const keys = 5000;
     for (let i = 0; i < keys; i++) for (const c of generateSessionKey()) counts.set(c, (counts.get(c) ?? 0) + 1);
     expect(counts.size).toBe(36);
+    expect([...counts.keys()].sort().join("")).toBe([...VALID_KEY_CHARS].sort().join(""));
     const expected = (keys * 32) / 36;
     // Chi-square with 35 degrees of freedom: the 0.9999 quantile is about 77; a modulo bias
     // (256 % 36 = 4 characters 1/7 more likely) gives several hundred at this sample size.
