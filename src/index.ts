@@ -4,5 +4,6 @@
  * no framework; the ORM adapters live in `django-session/prisma` and `django-session/typeorm`.
  */
 export * from "./core";
-export * from "./repository";
+export * from "./engines";
+export { SqlRowAdapter, type SqlExecutor, type SqlRowAdapterOptions } from "./adapters/sql/sql-row-adapter";
 export * from "./auth";

@@ -4,7 +4,7 @@ import path from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
 import type * as MysqlPromise from "mysql2/promise";
 import type * as Pg from "pg";
-import type { SqlExecutor } from "../repository/sql-row-adapter";
+import type { SqlExecutor } from "../adapters/sql/sql-row-adapter";
 import { CliError, ExitCode } from "./cli-error";
 import type { DatabaseTarget, Dialect } from "./database-url";
 

@@ -1,6 +1,7 @@
 /**
- * Errors keep Django's class names so a Django developer recognises them, and carry a stable
- * `code` (like jose's) so callers can branch without `instanceof` across package copies.
+ * Every error the library throws extends `DjangoSessionError`. Errors keep Django's class names
+ * so a Django developer recognises them, and carry a stable `code` (like jose's) so callers can
+ * branch without `instanceof`, which fails across two copies of the package.
  */
 export class DjangoSessionError extends Error {
   readonly code: string;
@@ -69,5 +70,84 @@ export class SessionInterrupted extends DjangoSessionError {
   readonly status = 400;
   constructor(options?: { cause?: unknown }) {
     super("ERR_SESSION_INTERRUPTED", SESSION_INTERRUPTED_MESSAGE, options);
+  }
+}
+
+/**
+ * A storage failure while loading or saving a session: the database (or, for the `cache` engine,
+ * the cache) is down or failed, or did not answer within `storageTimeout`. `status` is 503
+ * (retrying later may work), or 500 for a stored session too large to read; Express, Fastify and
+ * Koa answer with it when it reaches their default error handler.
+ *
+ * `cause` is a copy of the driver's error with its name, message, stack and codes only: ORMs
+ * attach the statement's parameters to their errors (TypeORM's `parameters`, pg's `detail`),
+ * and those hold the session key and data, which must never reach a log. The session key is
+ * also blanked out of the messages (MySQL's "Duplicate entry '<key>'" names it).
+ */
+export class SessionStorageError extends DjangoSessionError {
+  readonly status: number;
+  constructor(action: string, cause: unknown, options: { status?: number; sessionKey?: string | null } = {}) {
+    const safe = safeCause(cause, options.sessionKey);
+    super("ERR_SESSION_STORAGE", `Could not ${action} the session: ${safe.message}`, { cause: safe });
+    this.status = options.status ?? 503;
+  }
+}
+
+// Codes worth keeping from a driver error (pg, mysql2, mariadb, Prisma); nothing that can hold values.
+const SAFE_ERROR_FIELDS = ["code", "errno", "sqlState", "severity"] as const;
+
+function safeCause(cause: unknown, sessionKey?: string | null): Error {
+  const redact = (text: string) => (sessionKey ? text.split(sessionKey).join("[session key]") : text);
+  if (!(cause instanceof Error)) return new Error(typeof cause === "string" ? redact(cause) : "unknown error");
+  const copy = new Error(redact(cause.message));
+  copy.name = cause.name;
+  copy.stack = cause.stack === undefined ? undefined : redact(cause.stack);
+  // TypeORM wraps the driver's error; its codes are the useful ones.
+  const sources = [cause, (cause as { driverError?: unknown }).driverError];
+  for (const source of sources) {
+    if (typeof source !== "object" || source === null) continue;
+    for (const field of SAFE_ERROR_FIELDS) {
+      const value = (source as Record<string, unknown>)[field];
+      if ((typeof value === "string" || typeof value === "number") && !(field in copy)) Object.defineProperty(copy, field, { value, enumerable: true });
+    }
+  }
+  return copy;
+}
+
+/** A merging save lost the compare-and-swap race `maxMergeAttempts` times in a row. */
+export class SessionConflictError extends DjangoSessionError {
+  constructor(attempts: number) {
+    super("ERR_SESSION_CONFLICT", `The session changed concurrently ${attempts} times in a row while saving; giving up.`);
+  }
+}
+
+/**
+ * `create()` found no free key: every engine gives up with this error after its
+ * `maxCreateAttempts` (Django's cache engine raises `RuntimeError` after 10000; its db engine
+ * loops forever, where a clear error beats a hung request).
+ */
+export class SessionCreateExhausted extends DjangoSessionError {
+  /** A 503, like a storage failure: the store (or the key generator) is broken, not the request. */
+  readonly status = 503;
+  readonly attempts: number;
+  constructor(attempts: number, message = `Unable to create a new session key: ${attempts} generated session keys all existed already.`) {
+    super("ERR_SESSION_CREATE_EXHAUSTED", message);
+    this.attempts = attempts;
+  }
+}
+
+/**
+ * Browsers drop a cookie whose name and value exceed 4096 bytes, silently: the user is then
+ * logged out for no visible reason. Django does not check; we refuse to write such a cookie.
+ */
+export const MAX_COOKIE_BYTES = 4093;
+
+/** The session no longer fits in a cookie (Django would send it and the browser would drop it). */
+export class SessionCookieTooLarge extends DjangoSessionError {
+  constructor(bytes: number) {
+    super(
+      "ERR_COOKIE_TOO_LARGE",
+      `The signed session cookie would be ${bytes} bytes, over the ${MAX_COOKIE_BYTES} bytes browsers keep; store less in the session or use a database-backed store.`,
+    );
   }
 }

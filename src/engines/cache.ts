@@ -1,96 +1,66 @@
-import { integerExpiryOnly, toStoredExpiry } from "../../core/expiry";
-import type { DjangoTimeOptions } from "../../core/django-datetime";
-import { CreateError, DjangoSessionError, ImproperlyConfigured, UpdateError } from "../../core/errors";
-import { consoleLogger, type SessionLogger } from "../../core/logger";
-import { Session, type SessionBackend, type SessionSettings } from "../../core/session";
-import { DEFAULT_COOKIE_AGE, type SessionData } from "../../core/session-codec";
-import { generateSessionKey, MAX_SESSION_KEY_LENGTH } from "../../core/session-key";
-import { SessionStorageError } from "../../repository/django-session-repository";
-import { CACHE_KEY_PREFIX, DjangoRedisCache, isSessionDict, type DjangoRedisCacheOptions } from "./django-redis-cache";
+import { toStoredExpiry } from "../core/expiry";
+import { CreateError, ImproperlyConfigured, SessionStorageError, UpdateError } from "../core/errors";
+import type { Session } from "../core/session";
+import type { SessionData } from "../core/session-codec";
+import { SessionEngine, type SessionEngineOptions } from "./base";
 
-/** Django's `RuntimeError` when `create()` found no free key in 10000 attempts. */
-export class SessionCreateExhausted extends DjangoSessionError {
-  constructor() {
-    super("ERR_SESSION_CREATE_EXHAUSTED", "Unable to create a new session key. It is likely that the cache is unavailable.");
-  }
+/**
+ * Django's cache API as the `cache` engine uses it (`get`, `add`, `set`, `delete`, `has_key`),
+ * on session keys: the client maps them to Django's physical keys and (de)serialises values as
+ * Django's cache backend does. `DjangoRedisCache` from `django-session/redis` is one.
+ */
+export interface DjangoCacheClient {
+  /** The stored value, or `undefined` on a miss. */
+  get(sessionKey: string): Promise<unknown>;
+  /** Stores only when the key is absent; resolves whether it did. */
+  add(sessionKey: string, value: unknown, timeoutSeconds: number): Promise<boolean>;
+  /** Stores only when the key is present; resolves whether it did. */
+  replace(sessionKey: string, value: unknown, timeoutSeconds: number): Promise<boolean>;
+  delete(sessionKey: string): Promise<unknown>;
+  has(sessionKey: string): Promise<boolean>;
 }
 
-export interface CacheSessionRepositoryOptions extends DjangoRedisCacheOptions {
-  /** The key prefix of the engine. @default "django.contrib.sessions.cache" */
-  sessionKeyPrefix?: string;
-  /** `SESSION_COOKIE_AGE` in seconds. @default 1209600 */
-  cookieAge?: number;
-  /** `SESSION_EXPIRE_AT_BROWSER_CLOSE`. @default false */
-  expireAtBrowserClose?: boolean;
-  /** `"3.2"` stores custom expiry dates as integer seconds (3.2 crashes on ISO strings). @default "4.2" */
-  oldestDjangoVersion?: "3.2" | "4.2" | "5.2";
-  /** `USE_TZ` / `TIME_ZONE` of the Django site. @default { useTz: true } */
-  time?: DjangoTimeOptions;
-  /** Key generator, for tests that force collisions. @default generateSessionKey */
-  generateKey?: () => string;
-  /** Where unreadable cache entries are reported. @default consoleLogger */
-  logger?: SessionLogger;
-  /** Clock in epoch milliseconds. @default Date.now */
-  now?: () => number;
-  /** Keys `create()` tries before `SessionCreateExhausted` (Django's RuntimeError). @default 10000, as Django */
-  maxCreateAttempts?: number;
+export interface CacheSessionEngineOptions extends SessionEngineOptions {
+  cache: DjangoCacheClient;
 }
 
 /** Django's `create()` tries this many keys before its RuntimeError. */
 export const CACHE_MAX_CREATE_ATTEMPTS = 10000;
-// A key that no Django cache engine ever stored (Django makes 32-character keys); answered with no query.
-const PLAUSIBLE_KEY = /^[\x21-\x7e]+$/;
+
+/** A plain object: the only thing Django's `cache` engine stores (a pickled dict). */
+export function isSessionDict(value: unknown): value is SessionData {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
 
 /**
- * Django's `cache` session engine (`django.contrib.sessions.backends.cache`, spec §7.2) on
- * Redis: the session dict pickled under `:1:django.contrib.sessions.cache<key>` with a TTL of
- * `get_expiry_age()`, nothing in a database. `load` treats a missing or unreadable entry (or a
- * failing Redis) as no session; `create` is `SET NX` with a new key, up to 10000 times; `save`
- * replaces only an existing entry (`UpdateError` when it is gone — a logout in another request
- * wins) — Django checks with a GET then SETs, we use `SET XX`, which is the same minus the race.
- * Writes that fail because Redis fails reject with `SessionStorageError`: here the cache is the
- * store.
+ * Django's `cache` session engine (`django.contrib.sessions.backends.cache`, spec §7.2): the
+ * session dict under the engine's cache key with a TTL of `get_expiry_age()`, nothing in a
+ * database. `load` treats a missing or unreadable entry (or a failing cache) as no session;
+ * `create` is an add with a new key, up to 10000 times; `save` replaces only an existing entry
+ * (`UpdateError` when it is gone — a logout in another request wins) — Django checks with a get
+ * then sets; an atomic replace is the same minus the race. Writes that fail because the cache
+ * fails reject with `SessionStorageError`: here the cache is the store.
  */
-export class CacheSessionRepository implements SessionBackend {
-  readonly cache: DjangoRedisCache;
-  private readonly settings: SessionSettings;
-  private readonly generateKey: () => string;
-  private readonly logger: SessionLogger;
-  private readonly maxCreateAttempts: number;
+export class CacheSessionEngine extends SessionEngine {
+  readonly cache: DjangoCacheClient;
 
-  constructor(options: CacheSessionRepositoryOptions) {
-    if (!options || typeof options !== "object") throw new ImproperlyConfigured("CacheSessionRepository needs options: { client }.");
-    this.cache = new DjangoRedisCache(options, options.sessionKeyPrefix ?? CACHE_KEY_PREFIX);
-    const cookieAge = options.cookieAge ?? DEFAULT_COOKIE_AGE;
-    if (!Number.isSafeInteger(cookieAge)) {
-      throw new ImproperlyConfigured(`cookieAge must be a whole number of seconds, like SESSION_COOKIE_AGE (got ${String(options.cookieAge)}).`);
+  constructor(options: CacheSessionEngineOptions, engine = "CacheSessionEngine") {
+    super(options, { engine, maxCreateAttempts: CACHE_MAX_CREATE_ATTEMPTS });
+    const cache = options.cache;
+    if (!cache || typeof cache.get !== "function" || typeof cache.add !== "function" || typeof cache.replace !== "function") {
+      throw new ImproperlyConfigured(`${engine} needs a \`cache\` with Django's cache API (get, add, replace, delete, has), e.g. DjangoRedisCache from 'django-session/redis'.`);
     }
-    const integerExpiry = integerExpiryOnly(options.oldestDjangoVersion);
-    this.generateKey = options.generateKey ?? generateSessionKey;
-    this.logger = options.logger ?? consoleLogger;
-    this.maxCreateAttempts = options.maxCreateAttempts ?? CACHE_MAX_CREATE_ATTEMPTS;
-    if (!Number.isSafeInteger(this.maxCreateAttempts) || this.maxCreateAttempts < 1) {
-      throw new ImproperlyConfigured(`maxCreateAttempts must be a positive whole number (got ${String(options.maxCreateAttempts)}).`);
-    }
-    this.settings = {
-      cookieAge,
-      expireAtBrowserClose: options.expireAtBrowserClose ?? false,
-      integerExpiryOnly: integerExpiry,
-      time: options.time,
-      now: options.now ?? Date.now,
-    };
+    this.cache = cache;
   }
 
-  /** The session for a cookie's key (or `null` for a new one); lazy, like `DjangoSessionRepository.get`. */
-  get<T extends Record<string, unknown> = Record<string, unknown>>(sessionKey?: string | null): Session<T> {
-    return new Session<T>(sessionKey, this, this.settings);
+  // Django's RuntimeError message, word for word.
+  protected override exhaustedMessage(): string {
+    return "Unable to create a new session key. It is likely that the cache is unavailable.";
   }
 
-  private plausible(key: string | null): key is string {
-    return !!key && key.length <= MAX_SESSION_KEY_LENGTH && PLAUSIBLE_KEY.test(key);
-  }
-
-  /** Django's `load()`: the cached dict; anything else (missing, unreadable, Redis failing) is no session. */
+  /** Django's `load()`: the cached dict; anything else (missing, unreadable, cache failing) is no session. */
   async load(session: Session<any>): Promise<SessionData | null> {
     const key = session.sessionKey;
     if (!this.plausible(key)) return null;
@@ -115,20 +85,6 @@ export class CacheSessionRepository implements SessionBackend {
     return this.cache.has(sessionKey);
   }
 
-  async create(session: Session<any>): Promise<void> {
-    for (let attempt = 0; attempt < this.maxCreateAttempts; attempt++) {
-      session.setSessionKeyForBackend(this.generateKey());
-      try {
-        await this.save(session, true);
-        return;
-      } catch (error) {
-        if (error instanceof CreateError) continue;
-        throw error;
-      }
-    }
-    throw new SessionCreateExhausted();
-  }
-
   async save(session: Session<any>, mustCreate: boolean): Promise<void> {
     if (session.sessionKey === null) return this.create(session);
     const key = session.sessionKey;
@@ -138,22 +94,17 @@ export class CacheSessionRepository implements SessionBackend {
     try {
       written = mustCreate ? await this.cache.add(key, data, timeout) : await this.cache.replace(key, data, timeout);
     } catch (error) {
-      throw new SessionStorageError("save", error);
+      throw new SessionStorageError("save", error, { sessionKey: key });
     }
     if (!written) throw mustCreate ? new CreateError() : new UpdateError();
   }
 
   async delete(sessionKey: string): Promise<void> {
-    if (!sessionKey) return;
+    if (!this.plausible(sessionKey)) return;
     try {
       await this.cache.delete(sessionKey);
     } catch (error) {
-      throw new SessionStorageError("delete", error);
+      throw new SessionStorageError("delete", error, { sessionKey });
     }
-  }
-
-  /** Django's `clear_expired()` does nothing for the cache engine: Redis expires the keys. */
-  async clearExpired(): Promise<number> {
-    return 0;
   }
 }

@@ -1,32 +1,12 @@
-import { integerExpiryOnly } from "../core/expiry";
-import { DjangoSessionError } from "../core/errors";
-import { Session, type SessionBackend, type SessionSettings } from "../core/session";
-import { DEFAULT_COOKIE_AGE, SignedCookieCodec, type SessionData, type SignedCookieCodecOptions } from "../core/session-codec";
-
-/**
- * Browsers drop a cookie whose name and value exceed 4096 bytes, silently: the user is then
- * logged out for no visible reason. Django does not check; we refuse to write such a cookie.
- */
-export const MAX_COOKIE_BYTES = 4093;
-
-/** The session no longer fits in a cookie (Django would send it and the browser would drop it). */
-export class SessionCookieTooLarge extends DjangoSessionError {
-  constructor(bytes: number) {
-    super(
-      "ERR_COOKIE_TOO_LARGE",
-      `The signed session cookie would be ${bytes} bytes, over the ${MAX_COOKIE_BYTES} bytes browsers keep; store less in the session or use a database-backed store.`,
-    );
-  }
-}
+import { MAX_COOKIE_BYTES, SessionCookieTooLarge } from "../core/errors";
+import type { Session } from "../core/session";
+import { SignedCookieCodec, type SessionData, type SignedCookieCodecOptions } from "../core/session-codec";
+import { SessionEngine, type SessionEngineOptions } from "./base";
 
 /** Options of `SignedCookieSessionStore`, named after Django's settings. */
-export interface SignedCookieSessionStoreOptions extends SignedCookieCodecOptions {
-  /** `SESSION_EXPIRE_AT_BROWSER_CLOSE`. @default false */
-  expireAtBrowserClose?: boolean;
+export interface SignedCookieSessionStoreOptions extends SignedCookieCodecOptions, Omit<SessionEngineOptions, "generateKey" | "maxCreateAttempts"> {
   /** `SESSION_COOKIE_NAME`, counted in the 4 KB limit. @default "sessionid" */
   cookieName?: string;
-  /** Store custom expiry dates as integer seconds (Django 3.2 readers). @default "4.2" */
-  oldestDjangoVersion?: "3.2" | "4.2" | "5.2";
 }
 
 /**
@@ -36,26 +16,14 @@ export interface SignedCookieSessionStoreOptions extends SignedCookieCodecOption
  * so an accessed session is replaced by a fresh signed `{}`; `exists()` is always false; there is
  * no server-side revocation; custom `_session_expiry` is not enforced on read (ticket #19201).
  */
-export class SignedCookieSessionStore implements SessionBackend {
+export class SignedCookieSessionStore extends SessionEngine {
   readonly codec: SignedCookieCodec;
-  private readonly settings: SessionSettings;
   private readonly cookieName: string;
 
   constructor(options: SignedCookieSessionStoreOptions) {
+    super(options, { engine: "SignedCookieSessionStore", maxCreateAttempts: 1 });
     this.codec = new SignedCookieCodec(options);
-    const integerExpiry = integerExpiryOnly(options.oldestDjangoVersion);
     this.cookieName = options.cookieName ?? "sessionid";
-    this.settings = {
-      cookieAge: options.cookieAge ?? DEFAULT_COOKIE_AGE,
-      expireAtBrowserClose: options.expireAtBrowserClose ?? false,
-      integerExpiryOnly: integerExpiry,
-      now: options.now ?? Date.now,
-    };
-  }
-
-  /** The session held by a cookie value (`null`/absent for a new one). Lazy, like Django's. */
-  get<T extends Record<string, unknown> = Record<string, unknown>>(cookieValue?: string | null): Session<T> {
-    return new Session<T>(cookieValue, this, this.settings);
   }
 
   async load(session: Session<any>): Promise<SessionData | null> {
@@ -67,7 +35,8 @@ export class SignedCookieSessionStore implements SessionBackend {
     return {};
   }
 
-  async create(session: Session<any>): Promise<void> {
+  // Django: the key is the data, made at save time; creating one only marks the session modified.
+  override async create(session: Session<any>): Promise<void> {
     session.modified = true;
   }
 

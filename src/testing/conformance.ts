@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { CreateError, UpdateError } from "../core/errors";
 import type { SessionLogger } from "../core/logger";
 import { SessionCodec } from "../core/session-codec";
-import type { DjangoSessionRepository, DjangoSessionRepositoryOptions } from "../repository/django-session-repository";
-import type { SessionRow } from "../repository/row-adapter";
+import type { DjangoSessionRepository, DjangoSessionRepositoryOptions } from "../engines/db";
+import type { SessionRow } from "../engines/row-adapter";
 
 /**
  * The table as stored, read and written with SQL that does not go through the adapter under

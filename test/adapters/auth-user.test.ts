@@ -27,7 +27,7 @@ import { getUser, MODEL_BACKEND } from "../../src/auth";
 import { parseAutoFieldId } from "../../src/auth/user-id";
 import { parseDjangoDateText } from "../../src/core/django-datetime";
 import { ImproperlyConfigured } from "../../src/core/errors";
-import { DjangoSessionRepository } from "../../src/repository";
+import { DjangoSessionRepository } from "../../src/engines";
 import { djangoPython, type DjangoVersion } from "../interop/django-bridge";
 import { ensureMysqlDatabase, ensurePostgresDatabase, MYSQL_CONFIG, POSTGRES_URL, TMP_DIR, type Dialect } from "../support/databases";
 import { QueryLog } from "../support/typeorm";

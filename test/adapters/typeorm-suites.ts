@@ -11,7 +11,7 @@ import {
   SqliteDjangoSession,
   type DjangoSessionEntity,
 } from "../../src/adapters/typeorm";
-import type { SessionRowAdapter } from "../../src/repository/row-adapter";
+import type { SessionRowAdapter } from "../../src/engines/row-adapter";
 import type { Dialect } from "../support/databases";
 import { openTypeOrmTarget, QueryLog, sixDigits, type TypeOrmTarget } from "../support/typeorm";
 

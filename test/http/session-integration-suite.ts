@@ -1,6 +1,6 @@
 import { cookieAttributes } from "../support/http";
 import { DjangoSessionRepository, SESSION_INTERRUPTED_MESSAGE, SqlRowAdapter, silentLogger, type Session, type SessionMiddlewareOptions } from "../../src";
-import type { SqlExecutor } from "../../src/repository/sql-row-adapter";
+import type { SqlExecutor } from "../../src/adapters/sql/sql-row-adapter";
 import type { Dialect } from "../support/databases";
 import { openDatabase, type RawDatabase } from "../support/raw-tables";
 

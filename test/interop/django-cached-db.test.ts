@@ -8,7 +8,7 @@
  */
 import { join } from "node:path";
 import { createClient } from "redis";
-import { DjangoSessionRepository, SqlRowAdapter, pickleDumps, type SessionLogger } from "../../src";
+import { CachedDbSessionRepository, DjangoSessionRepository, SqlRowAdapter, pickleDumps, type SessionLogger } from "../../src";
 import { RedisSessionCache } from "../../src/adapters/redis";
 import { ensurePostgresDatabase, TMP_DIR } from "../support/databases";
 import { redisTestClient } from "../support/redis";
@@ -87,7 +87,7 @@ describe.each(CASES)("cached_db: Django $version ($flavour) on $dialect", (c) =>
   beforeAll(async () => {
     ({ db, django } = await setups.get(c)!);
     cache = new RedisSessionCache({ client, keyPrefix: prefix, flavour });
-    repo = new DjangoSessionRepository({ secretKey: SECRET, adapter: new SqlRowAdapter(db.executor), cache, logger, oldestDjangoVersion: version });
+    repo = new CachedDbSessionRepository({ secretKey: SECRET, adapter: new SqlRowAdapter(db.executor), cache, logger, oldestDjangoVersion: version });
   });
 
   afterAll(async () => {
@@ -243,7 +243,7 @@ describe.each(CASES)("cached_db: Django $version ($flavour) on $dialect", (c) =>
     broken.on("error", () => {});
     await expect(broken.connect()).rejects.toThrow();
     const { logger: downLogger, errors: downErrors } = recordingLogger();
-    const down = new DjangoSessionRepository({
+    const down = new CachedDbSessionRepository({
       secretKey: SECRET,
       adapter: new SqlRowAdapter(db.executor),
       cache: new RedisSessionCache({ client: broken, keyPrefix: prefix, flavour, commandTimeout: 500 }),

@@ -1,5 +1,5 @@
-import { DjangoSessionRepository, type SessionLogger } from "../../src";
-import type { SessionCacheAdapter } from "../../src/repository/session-cache";
+import { CachedDbSessionRepository, type SessionLogger } from "../../src";
+import type { SessionCacheAdapter } from "../../src/engines/session-cache";
 import { memoryAdapter } from "./support/fuzz";
 
 // cached_db when the cache fails a write or a delete: the stale entry it leaves must not be read
@@ -29,11 +29,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function setup() {
   const flaky = flakyCache();
   const store = memoryAdapter();
-  const repository = new DjangoSessionRepository({ secretKey: "coherence-secret", adapter: store, cache: flaky.cache, logger: quiet });
+  const repository = new CachedDbSessionRepository({ secretKey: "coherence-secret", adapter: store, cache: flaky.cache, logger: quiet });
   return { ...flaky, store, repository };
 }
 
-async function created(repository: DjangoSessionRepository, data: Record<string, unknown>): Promise<string> {
+async function created(repository: CachedDbSessionRepository, data: Record<string, unknown>): Promise<string> {
   const s = repository.get();
   await s.update(data);
   await s.save();

@@ -1,6 +1,6 @@
 import { inspect } from "node:util";
 import { DjangoSessionRepository, ImproperlyConfigured, SessionStorageError, silentLogger } from "../../src";
-import type { SessionRowAdapter } from "../../src/repository/row-adapter";
+import type { SessionRowAdapter } from "../../src/engines/row-adapter";
 
 // Database calls that fail or never answer, through a stub adapter: what the repository makes of
 // them. The same failures against real databases are in faults.test.ts.

@@ -7,7 +7,7 @@
  * Real Redis (database 12, keys under a prefix of this process only, deleted afterwards) and
  * real PostgreSQL, MariaDB and SQLite (database `ds_cdb_ttl`).
  */
-import { DjangoSessionRepository, SqlRowAdapter, silentLogger, type DjangoSessionRepositoryOptions } from "../../src";
+import { CachedDbSessionRepository, SqlRowAdapter, silentLogger, type DjangoSessionRepositoryOptions } from "../../src";
 import type { DjangoTimeOptions } from "../../src/core/django-datetime";
 import { RedisSessionCache } from "../../src/adapters/redis";
 import { openDatabase, type RawDatabase } from "../support/raw-tables";
@@ -43,7 +43,7 @@ describe.each(CASES)("cached_db TTL on $dialect ($flavour cache, time $time)", (
   afterAll(() => db.close());
 
   const repo = (options: Partial<Omit<DjangoSessionRepositoryOptions, "adapter">> = {}) =>
-    new DjangoSessionRepository({ secretKey: SECRET, adapter: new SqlRowAdapter(db.executor, { time }), time, cache, logger: silentLogger, ...options });
+    new CachedDbSessionRepository({ secretKey: SECRET, adapter: new SqlRowAdapter(db.executor, { time }), time, cache, logger: silentLogger, ...options });
 
   /** Redis's TTL for the entry, in seconds (-2: no entry). */
   const ttl = (key: string) => client.ttl(cache.key(key));

@@ -1,4 +1,4 @@
-import type { SqlExecutor } from "../../src/repository/sql-row-adapter";
+import type { SqlExecutor } from "../../src/adapters/sql/sql-row-adapter";
 
 /** Attribute map of a Set-Cookie header, names lower-cased (attribute order is not significant). */
 export function cookieAttributes(header: string): Record<string, string | true> {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { Pool as MysqlPool } from "mysql2/promise";
 import { Pool as PgPool } from "pg";
 import { parseDjangoDateText, toDjangoDateText } from "../../src/core/django-datetime";
-import type { SqlExecutor } from "../../src/repository/sql-row-adapter";
+import type { SqlExecutor } from "../../src/adapters/sql/sql-row-adapter";
 import type { RawSessionTable } from "../../src/testing";
 import { djangoSessionDdl, ensureMysqlDatabase, ensurePostgresDatabase, TMP_DIR, type Dialect } from "./databases";
 

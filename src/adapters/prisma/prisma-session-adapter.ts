@@ -1,7 +1,7 @@
 import { toDjangoDateText, type DjangoTimeOptions } from "../../core/django-datetime";
 import { ImproperlyConfigured } from "../../core/errors";
-import type { SessionRow, SessionRowAdapter } from "../../repository/row-adapter";
-import { SqlRowAdapter, type SqlExecutor } from "../../repository/sql-row-adapter";
+import type { SessionRow, SessionRowAdapter } from "../../engines/row-adapter";
+import { SqlRowAdapter, type SqlExecutor } from "../../adapters/sql/sql-row-adapter";
 
 /** The SQL dialects the adapter speaks (`mysql` covers MySQL and MariaDB). */
 export type PrismaDialect = "postgres" | "mysql" | "sqlite";

@@ -1,7 +1,8 @@
 import { ImproperlyConfigured } from "../../core/errors";
 import { pickleDumps, pickleLoads, type PickleLoadsOptions } from "../../core/pickle";
 import type { SessionData } from "../../core/session-codec";
-import type { SessionCacheAdapter } from "../../repository/session-cache";
+import type { SessionCacheAdapter } from "../../engines/session-cache";
+import { isSessionDict } from "../../engines/cache";
 
 /**
  * Which Django cache backend shares the Redis database:
@@ -226,14 +227,9 @@ export const CACHED_DB_KEY_PREFIX = "django.contrib.sessions.cached_db";
 /** The cache key prefix of Django's `cache` engine. */
 export const CACHE_KEY_PREFIX = "django.contrib.sessions.cache";
 
-export function isSessionDict(value: unknown): value is SessionData {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
 
 /**
- * The `cache` option of `DjangoSessionRepository` for Django's `cached_db` engine on Redis:
+ * The `cache` option of `CachedDbSessionRepository` for Django's `cached_db` engine on Redis:
  * the session dict pickled under `:1:django.contrib.sessions.cached_db<key>` (by default), as
  * Django's RedisCache or django-redis writes it. A value that is not a dict, or not readable
  * by the safe pickle subset, throws: the repository logs it and reads the database (as Django

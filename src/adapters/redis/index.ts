@@ -22,4 +22,7 @@ export {
   type DjangoCacheFlavour,
   type NodeRedisClientLike,
 } from "./django-redis-cache";
-export { CacheSessionRepository, SessionCreateExhausted, CACHE_MAX_CREATE_ATTEMPTS, type CacheSessionRepositoryOptions } from "./cache-session-repository";
+export { CacheSessionRepository, type CacheSessionRepositoryOptions } from "./cache-session-repository";
+// Kept here too, where users of the cache engine found them first.
+export { SessionCreateExhausted } from "../../core/errors";
+export { CACHE_MAX_CREATE_ATTEMPTS } from "../../engines/cache";

@@ -1,5 +1,5 @@
-import { parseDjangoDateText, toDjangoDateText, type DjangoTimeOptions } from "../core/django-datetime";
-import type { SessionRow, SessionRowAdapter } from "./row-adapter";
+import { parseDjangoDateText, toDjangoDateText, type DjangoTimeOptions } from "../../core/django-datetime";
+import type { SessionRow, SessionRowAdapter } from "../../engines/row-adapter";
 
 /**
  * What an ORM (or a raw driver) must offer to run the adapter's SQL over its own connection:

@@ -1,7 +1,7 @@
 import type { DataSource } from "typeorm";
 import { ImproperlyConfigured } from "../../core/errors";
-import type { SessionRowAdapter } from "../../repository/row-adapter";
-import { SqlRowAdapter, type SqlExecutor, type SqlRowAdapterOptions } from "../../repository/sql-row-adapter";
+import type { SessionRowAdapter } from "../../engines/row-adapter";
+import { SqlRowAdapter, type SqlExecutor, type SqlRowAdapterOptions } from "../../adapters/sql/sql-row-adapter";
 import type { TypeOrmDialect } from "./django-session-entity";
 
 /** Options of {@link createTypeOrmAdapter}. */

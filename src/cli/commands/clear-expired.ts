@@ -1,7 +1,7 @@
 import type { SingleBar } from "cli-progress";
 import type { Command } from "commander";
-import { DjangoSessionRepository } from "../../repository/django-session-repository";
-import { SqlRowAdapter } from "../../repository/sql-row-adapter";
+import { DjangoSessionRepository } from "../../engines/db";
+import { SqlRowAdapter } from "../../adapters/sql/sql-row-adapter";
 import { CliError, ExitCode } from "../cli-error";
 import {
   addDatabaseOptions,

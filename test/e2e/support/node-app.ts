@@ -27,7 +27,7 @@ import {
   type Session,
   type SessionMiddlewareOptions,
 } from "../../../src";
-import type { SessionRowAdapter } from "../../../src/repository/row-adapter";
+import type { SessionRowAdapter } from "../../../src/engines/row-adapter";
 import { PostgresAuthUser, createTypeOrmAdapter, createTypeOrmUserLoader } from "../../../src/adapters/typeorm";
 import { createPrismaAdapter, createPrismaUserLoader } from "../../../src/adapters/prisma";
 import { PrismaClient as PgPrismaClient } from "../../../src/generated/prisma-pg/client";

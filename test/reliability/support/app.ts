@@ -2,10 +2,10 @@ import express, { type NextFunction, type Request, type Response } from "express
 import { createServer, type Server } from "node:http";
 import { inspect } from "node:util";
 import type { AddressInfo } from "node:net";
-import { DjangoSessionRepository, type DjangoSessionRepositoryOptions } from "../../../src";
+import { CachedDbSessionRepository, DjangoSessionRepository, type DjangoSessionRepositoryOptions, type SessionCacheAdapter } from "../../../src";
 import type { SessionLogger } from "../../../src/core/logger";
 import { djangoSession } from "../../../src/integrations/express";
-import type { SessionRowAdapter } from "../../../src/repository/row-adapter";
+import type { SessionRowAdapter } from "../../../src/engines/row-adapter";
 
 /** The secret of every reliability run (test data only). */
 export const RELIABILITY_SECRET = "reliability-secret-key-9f3c1e7a5b2d4c6e8f0a";
@@ -70,9 +70,11 @@ export interface LoadApp {
  * A database failure while reading the session is a `SessionStorageError`; the app's error
  * handler answers it with a 503 and `Retry-After`, everything else with a 500.
  */
-export async function startLoadApp(adapter: SessionRowAdapter, options: Partial<DjangoSessionRepositoryOptions> = {}): Promise<LoadApp> {
+export async function startLoadApp(adapter: SessionRowAdapter, options: Partial<DjangoSessionRepositoryOptions> & { cache?: SessionCacheAdapter } = {}): Promise<LoadApp> {
   const logger = capturingLogger();
-  const repository = new DjangoSessionRepository({ secretKey: RELIABILITY_SECRET, adapter, logger, ...options });
+  const { cache, ...rest } = options;
+  const base = { secretKey: RELIABILITY_SECRET, adapter, logger, ...rest };
+  const repository = cache ? new CachedDbSessionRepository({ ...base, cache }) : new DjangoSessionRepository(base);
   const statuses = new Map<number, number>();
   const errors: string[] = [];
   const app = express();

@@ -15,8 +15,8 @@ import { readSessionCookie } from "../../../src/core/session-cookie";
 import { SessionMiddlewareCore } from "../../../src/core/session-middleware";
 import { TimestampSigner } from "../../../src/core/signer";
 import type { SessionLogger } from "../../../src/core/logger";
-import { DjangoSessionRepository } from "../../../src/repository/django-session-repository";
-import type { SessionRow, SessionRowAdapter } from "../../../src/repository/row-adapter";
+import { DjangoSessionRepository } from "../../../src/engines/db";
+import type { SessionRow, SessionRowAdapter } from "../../../src/engines/row-adapter";
 import { collectGarbage } from "./gc";
 import { prng } from "./load";
 

@@ -6,7 +6,7 @@ import { Client as PgClient } from "pg";
 import { DataSource } from "typeorm";
 import { createPrismaAdapter } from "../../../src/adapters/prisma";
 import { createTypeOrmAdapter } from "../../../src/adapters/typeorm";
-import type { SessionRowAdapter } from "../../../src/repository/row-adapter";
+import type { SessionRowAdapter } from "../../../src/engines/row-adapter";
 import { PrismaClient as MysqlPrismaClient } from "../../../src/generated/prisma-mysql/client";
 import { PrismaClient as PgPrismaClient } from "../../../src/generated/prisma-pg/client";
 import { djangoSessionDdl, ensureMysqlDatabase, ensurePostgresDatabase, MYSQL_CONFIG } from "../../support/databases";
