@@ -81,7 +81,8 @@ def node_panel(request):
     title = "Node · django-session"
     ask = urllib.request.Request(f"{NODE_URL}/session.json", headers={"Cookie": request.META.get("HTTP_COOKIE", "")})
     try:
-        with urllib.request.urlopen(ask) as response:
+        # A bound, so that a stuck Node side costs this page one panel, not the page.
+        with urllib.request.urlopen(ask, timeout=5) as response:
             return panel(title, json.load(response))
     except (urllib.error.URLError, OSError, ValueError) as error:
         return {"title": title, "problem": f"The Node side did not answer ({error})."}

@@ -37,11 +37,15 @@ async function createNodeApp({ dataSource, secretKey, nodeUrl, django }) {
     const title = django.version ? `Django ${django.version}` : "Django";
     if (!django.url) return { title, problem: django.message };
     try {
-      const response = await fetch(`${django.url}/session.json`, { headers: { cookie: request.headers.cookie ?? "" } });
+      // A bound, so that a stuck Django side costs this page one panel, not the page.
+      const response = await fetch(`${django.url}/session.json`, {
+        headers: { cookie: request.headers.cookie ?? "" },
+        signal: AbortSignal.timeout(5000),
+      });
       if (!response.ok) return { title, problem: `The Django side answered ${response.status}.` };
       return { title, view: await response.json() };
     } catch (error) {
-      return { title, problem: `The Django side did not answer (${error.cause?.code ?? error.message}).` };
+      return { title, problem: `The Django side did not answer (${error.cause?.code ?? error.name}).` };
     }
   }
 
