@@ -1,11 +1,11 @@
 import { DjangoSessionRepository, SqlRowAdapter } from "../../src";
 import { defineConformanceSuite } from "../../src/testing";
 import { openDatabase, type RawDatabase } from "../support/raw-tables";
-import type { Dialect } from "../support/databases";
+import { conformanceDialects } from "./dialects";
 
 // The baseline: the conformance suite through SqlRowAdapter over the plain drivers (pg, mysql2,
 // better-sqlite3). The Prisma and TypeORM adapters run the same suite in their own files.
-for (const dialect of ["postgres", "mysql", "sqlite"] as Dialect[]) {
+for (const dialect of conformanceDialects()) {
   describe(`raw ${dialect}`, () => {
     let db: RawDatabase;
     beforeAll(async () => {

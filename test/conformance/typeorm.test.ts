@@ -2,12 +2,12 @@ import { DataSource } from "typeorm";
 import { DjangoSessionRepository } from "../../src";
 import { createTypeOrmAdapter } from "../../src/adapters/typeorm";
 import { defineConformanceSuite } from "../../src/testing";
-import type { Dialect } from "../support/databases";
+import { conformanceDialects } from "./dialects";
 import { openTypeOrmTarget, type TypeOrmTarget } from "../support/typeorm";
 
 // The conformance suite through the TypeORM adapter, on DataSources configured as TypeORM's
 // defaults have them (MySQL's timezone "local" included).
-for (const dialect of ["postgres", "mysql", "sqlite"] as Dialect[]) {
+for (const dialect of conformanceDialects()) {
   describe(`typeorm ${dialect}`, () => {
     let target: TypeOrmTarget;
     let dataSource: DataSource;
