@@ -38,5 +38,6 @@ export {
   type MakePasswordOptions,
   type VerifyPasswordResult,
 } from "./passwords";
-export { PASSWORD_ALGORITHMS, ScryptMemoryLimitExceeded, type PasswordAlgorithm } from "./password-hashers";
+export { PASSWORD_ALGORITHMS, type PasswordAlgorithm } from "./password-hashers";
+export { ScryptMemoryLimitExceeded } from "./errors";
 export { PasswordHasherLibraryMissing } from "./errors";

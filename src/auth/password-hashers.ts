@@ -1,6 +1,6 @@
 import { createHash, pbkdf2 as pbkdf2Callback, randomInt, scrypt as scryptCallback, type ScryptOptions } from "node:crypto";
 import { constantTimeEqual, toBytes } from "../core/crypto";
-import { DjangoSessionError } from "../core/errors";
+import { ScryptMemoryLimitExceeded } from "../core/errors";
 import { loadOptionalModule } from "./optional-module";
 
 /*
@@ -57,16 +57,6 @@ export interface Hasher {
   mustUpdate(encoded: string, settings: HasherSettings): boolean | null;
   /** `hasher.harden_runtime(password, encoded)`. */
   hardenRuntime(password: string, encoded: string, settings: HasherSettings): Promise<void>;
-}
-
-/** A scrypt hash needs more memory than `maxmem` allows (Django raises `ValueError: memory limit exceeded`). */
-export class ScryptMemoryLimitExceeded extends DjangoSessionError {
-  constructor(needed: number, maxmem: number) {
-    super(
-      "ERR_SCRYPT_MEMORY_LIMIT",
-      `This scrypt hash needs ${needed} bytes of memory, more than maxmem (${maxmem}); pass a larger maxmem (Django: ScryptPasswordHasher.maxmem).`,
-    );
-  }
 }
 
 /** Django's `RANDOM_STRING_CHARS`. @internal */

@@ -1,4 +1,5 @@
 import { saltedHmac, type Secret } from "../core/crypto";
+import { ImproperlyConfigured } from "../core/errors";
 
 /** Django's `SESSION_KEY`: the session key holding the user's pk as a string. */
 export const SESSION_KEY = "_auth_user_id";
@@ -38,7 +39,7 @@ export interface SessionAuthHashOptions {
 export function getSessionAuthHash(password: string, secret: Secret, options: SessionAuthHashOptions = {}): string {
   const algorithm = options.algorithm ?? "sha256";
   if (algorithm !== "sha256" && algorithm !== "sha1") {
-    throw new TypeError(`algorithm must be "sha256" or "sha1" (got ${JSON.stringify(algorithm)}).`);
+    throw new ImproperlyConfigured(`algorithm must be "sha256" or "sha1" (got ${JSON.stringify(algorithm)}).`);
   }
   if (typeof password !== "string") {
     throw new TypeError(`The user's password must be the encoded password string of Django's password column (got ${password === null ? "null" : typeof password}).`);

@@ -1,20 +1,54 @@
 /**
- * Every error the library throws extends `DjangoSessionError`. Errors keep Django's class names
- * so a Django developer recognises them, and carry a stable `code` (like jose's) so callers can
- * branch without `instanceof`, which fails across two copies of the package.
+ * Every error of the library, in one file. Each extends `DjangoSessionError`, keeps Django's
+ * class name where Django has one so a Django developer recognises it, and carries a stable
+ * `code` (like jose's) so callers can branch without `instanceof`, which fails across two copies
+ * of the package. (Wrong argument types are `TypeError`s, and a missing key is a `RangeError`
+ * named after Python's `KeyError`, as in Node's own APIs: programming errors, not conditions to
+ * handle.)
  */
+export type DjangoSessionErrorCode =
+  | "ERR_BAD_SIGNATURE"
+  | "ERR_SIGNATURE_EXPIRED"
+  | "ERR_INVALID_ALGORITHM"
+  | "ERR_IMPROPERLY_CONFIGURED"
+  | "ERR_SESSION_CREATE"
+  | "ERR_SESSION_UPDATE"
+  | "ERR_SESSION_INTERRUPTED"
+  | "ERR_SESSION_STORAGE"
+  | "ERR_SESSION_CONFLICT"
+  | "ERR_SESSION_CREATE_EXHAUSTED"
+  | "ERR_COOKIE_TOO_LARGE"
+  | "ERR_PICKLE"
+  | "ERR_PYTHON_JSON"
+  | "ERR_REDIS_TIMEOUT"
+  | "ERR_PASSWORD_HASHER_LIBRARY_MISSING"
+  | "ERR_SCRYPT_MEMORY_LIMIT";
+
 export class DjangoSessionError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  readonly code: DjangoSessionErrorCode;
+  constructor(code: DjangoSessionErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
   }
 }
 
+/**
+ * Whether `value` is an error of this library (of any copy of it), optionally with one `code`:
+ * `if (isDjangoSessionError(error, "ERR_SESSION_UPDATE")) ...`.
+ */
+export function isDjangoSessionError<C extends DjangoSessionErrorCode>(value: unknown, code?: C): value is DjangoSessionError & { code: C } {
+  if (!(value instanceof Error)) return false;
+  const actual = (value as { code?: unknown }).code;
+  if (typeof actual !== "string" || !actual.startsWith("ERR_")) return false;
+  if (value instanceof DjangoSessionError) return code === undefined || actual === code;
+  // Another copy of the package: same class name chain, same code space.
+  return CODES.has(actual) && (code === undefined || actual === code);
+}
+
 /** `django.core.signing.BadSignature`: the signature does not match, or the value is malformed. */
 export class BadSignature extends DjangoSessionError {
-  constructor(message: string, code = "ERR_BAD_SIGNATURE") {
+  constructor(message: string, code: "ERR_BAD_SIGNATURE" | "ERR_SIGNATURE_EXPIRED" = "ERR_BAD_SIGNATURE") {
     super(code, message);
   }
 }
@@ -37,13 +71,6 @@ export class InvalidAlgorithm extends DjangoSessionError {
 export class ImproperlyConfigured extends DjangoSessionError {
   constructor(message: string) {
     super("ERR_IMPROPERLY_CONFIGURED", message);
-  }
-}
-
-/** `django.contrib.sessions.exceptions.SuspiciousSession`. */
-export class SuspiciousSession extends DjangoSessionError {
-  constructor(message: string) {
-    super("ERR_SUSPICIOUS_SESSION", message);
   }
 }
 
@@ -151,3 +178,88 @@ export class SessionCookieTooLarge extends DjangoSessionError {
     );
   }
 }
+
+/** Why a pickle was refused. */
+export type PickleErrorReason =
+  /** An opcode outside the safe subset (GLOBAL of a non-whitelisted name, REDUCE on it, BUILD, ...). */
+  | "refused"
+  /** The input ends inside an opcode or before STOP, or a length prefix exceeds the bytes left. */
+  | "truncated"
+  /** Structurally invalid: bad stack or mark use, invalid UTF-8, a non-str dict key, ... */
+  | "malformed"
+  /** Over `maxSize`, `maxDepth`, `maxMemo` or `maxItems`. */
+  | "too-large"
+  /** `pickleDumps` was given a value it cannot write (a function, a Map, a cycle, ...). */
+  | "unsupported";
+
+/** A pickle the safe subset does not read (or a value it does not write). Nothing was executed. */
+export class PickleError extends DjangoSessionError {
+  constructor(
+    readonly reason: PickleErrorReason,
+    message: string,
+  ) {
+    super("ERR_PICKLE", message);
+  }
+}
+
+/** Thrown by `pyJsonLoads` with Python-like wording; callers turn it into a typed reason. */
+export class PythonJsonError extends DjangoSessionError {
+  constructor(message: string) {
+    super("ERR_PYTHON_JSON", message);
+  }
+}
+
+/** A Redis command that did not answer within `commandTimeout`. */
+export class RedisCommandTimeout extends DjangoSessionError {
+  constructor(command: string, ms: number) {
+    super("ERR_REDIS_TIMEOUT", `Redis ${command} did not answer within ${ms} ms`);
+  }
+}
+
+/**
+ * A password hasher needs an npm package that is not installed (Django raises `ValueError:
+ * Couldn't load 'Argon2PasswordHasher' algorithm library` in the same situation). The message
+ * names the package to install.
+ */
+export class PasswordHasherLibraryMissing extends DjangoSessionError {
+  /** The npm package(s) any one of which would do, e.g. `["bcrypt", "bcryptjs"]`. */
+  readonly packages: readonly string[];
+  constructor(algorithm: string, packages: readonly string[], options?: { cause?: unknown }) {
+    const names = packages.map((name) => `"${name}"`).join(" or ");
+    super(
+      "ERR_PASSWORD_HASHER_LIBRARY_MISSING",
+      `The "${algorithm}" password hasher needs the npm package ${names}, which is not installed: run \`npm install ${packages[0]}\`.`,
+      options,
+    );
+    this.packages = packages;
+  }
+}
+
+/** A scrypt hash needs more memory than `maxmem` allows (Django raises `ValueError: memory limit exceeded`). */
+export class ScryptMemoryLimitExceeded extends DjangoSessionError {
+  constructor(needed: number, maxmem: number) {
+    super(
+      "ERR_SCRYPT_MEMORY_LIMIT",
+      `This scrypt hash needs ${needed} bytes of memory, more than maxmem (${maxmem}); pass a larger maxmem (Django: ScryptPasswordHasher.maxmem).`,
+    );
+  }
+}
+
+const CODES: ReadonlySet<string> = new Set<DjangoSessionErrorCode>([
+  "ERR_BAD_SIGNATURE",
+  "ERR_SIGNATURE_EXPIRED",
+  "ERR_INVALID_ALGORITHM",
+  "ERR_IMPROPERLY_CONFIGURED",
+  "ERR_SESSION_CREATE",
+  "ERR_SESSION_UPDATE",
+  "ERR_SESSION_INTERRUPTED",
+  "ERR_SESSION_STORAGE",
+  "ERR_SESSION_CONFLICT",
+  "ERR_SESSION_CREATE_EXHAUSTED",
+  "ERR_COOKIE_TOO_LARGE",
+  "ERR_PICKLE",
+  "ERR_PYTHON_JSON",
+  "ERR_REDIS_TIMEOUT",
+  "ERR_PASSWORD_HASHER_LIBRARY_MISSING",
+  "ERR_SCRYPT_MEMORY_LIMIT",
+]);

@@ -18,15 +18,13 @@ export {
 export {
   pickleLoads,
   pickleDumps,
-  PickleError,
   PyDatetime,
   PICKLE_DEFAULT_MAX_SIZE,
   type PickleValue,
   type PickleLoadsOptions,
   type PickleDumpsOptions,
-  type PickleErrorReason,
 } from "./pickle";
-export { pyJsonDumps, pyJsonLoads, pyFloatRepr, PythonJsonError, MAX_JSON_DEPTH, MAX_INT_DIGITS, type PythonJsonValue } from "./python-json";
+export { pyJsonDumps, pyJsonLoads, pyFloatRepr, MAX_JSON_DEPTH, MAX_INT_DIGITS, type PythonJsonValue } from "./python-json";
 export {
   SessionCodec,
   SignedCookieCodec,

@@ -10,6 +10,9 @@
  * Prototype safety: `__proto__`, `constructor` and `prototype` keys become ordinary own
  * properties (as `JSON.parse` does); no parsed object ever gets a different prototype.
  */
+import { PythonJsonError } from "./errors";
+
+export { PythonJsonError };
 
 /** A value Python's `json` module can produce. */
 export type PythonJsonValue =
@@ -194,8 +197,6 @@ function write(input: unknown, stack: object[]): string | undefined {
   return out;
 }
 
-/** Thrown by `pyJsonLoads` with Python-like wording; callers turn it into a typed reason. */
-export class PythonJsonError extends SyntaxError {}
 
 // JSON.parse is exact for everything except Python's extra tokens, integers past 2^53 and the
 // integer `-0` (Python's int 0; JSON.parse gives the float -0, which would be written back as

@@ -124,10 +124,10 @@ describe("login", () => {
       expect(session.sessionKey).toBe(key);
     });
 
-    test("a backend that is not a string: TypeError", async () => {
-      await expect(login(store.repository.get(), { ...alice, backend: null as unknown as string }, { secretKey: SECRET })).rejects.toThrow(
-        "backend must be a dotted import path string (got null).",
-      );
+    test("a backend that is not a string: ImproperlyConfigured", async () => {
+      const promise = login(store.repository.get(), { ...alice, backend: null as unknown as string }, { secretKey: SECRET });
+      await expect(promise).rejects.toBeInstanceOf(ImproperlyConfigured);
+      await expect(promise).rejects.toThrow("backend must be a dotted import path string (got null).");
     });
   });
 

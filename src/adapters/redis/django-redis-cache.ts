@@ -1,6 +1,7 @@
 import { ImproperlyConfigured } from "../../core/errors";
 import { pickleDumps, pickleLoads, type PickleLoadsOptions } from "../../core/pickle";
 import type { SessionData } from "../../core/session-codec";
+import { RedisCommandTimeout } from "../../core/errors";
 import type { SessionCacheAdapter } from "../../engines/session-cache";
 import { isSessionDict } from "../../engines/cache";
 
@@ -89,14 +90,6 @@ export function decodeDjangoCacheValue(data: Uint8Array, options?: PickleLoadsOp
     }
   }
   return pickleLoads(data, options);
-}
-
-/** A Redis command that did not answer within `commandTimeout`. */
-export class RedisCommandTimeout extends Error {
-  constructor(command: string, ms: number) {
-    super(`Redis ${command} did not answer within ${ms} ms`);
-    this.name = "RedisCommandTimeout";
-  }
 }
 
 /**

@@ -12,7 +12,6 @@
 export {
   DjangoRedisCache,
   RedisSessionCache,
-  RedisCommandTimeout,
   defaultKeyFunction,
   encodeDjangoCacheValue,
   decodeDjangoCacheValue,
@@ -23,6 +22,6 @@ export {
   type NodeRedisClientLike,
 } from "./django-redis-cache";
 export { CacheSessionRepository, type CacheSessionRepositoryOptions } from "./cache-session-repository";
-// Kept here too, where users of the cache engine found them first.
-export { SessionCreateExhausted } from "../../core/errors";
+// Kept here too, where users of the Redis engines found them first.
+export { RedisCommandTimeout, SessionCreateExhausted } from "../../core/errors";
 export { CACHE_MAX_CREATE_ATTEMPTS } from "../../engines/cache";

@@ -1,5 +1,6 @@
 import { parseDjangoDateText, toDjangoDateText, type DjangoTimeOptions } from "../../core/django-datetime";
 import type { SessionRow, SessionRowAdapter } from "../../engines/row-adapter";
+import { ImproperlyConfigured } from "../../core/errors";
 
 /**
  * What an ORM (or a raw driver) must offer to run the adapter's SQL over its own connection:
@@ -34,7 +35,7 @@ interface Statements {
 }
 
 function quoteIdent(dialect: SqlExecutor["dialect"], name: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new TypeError(`Unsafe table name: ${JSON.stringify(name)}`);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new ImproperlyConfigured(`Unsafe table name: ${JSON.stringify(name)} (a plain SQL identifier, like Django's db_table)`);
   return dialect === "mysql" ? `\`${name}\`` : `"${name}"`;
 }
 

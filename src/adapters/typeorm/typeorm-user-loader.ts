@@ -56,7 +56,7 @@ function resolveRepository<U extends ObjectLiteral>(
   options: TypeOrmUserLoaderOptions<U>,
 ): { repository: Repository<U>; primary: string } {
   if (!dataSource.isInitialized) {
-    throw new Error("createTypeOrmUserLoader: the DataSource is not initialized yet (await dataSource.initialize() first).");
+    throw new ImproperlyConfigured("createTypeOrmUserLoader: the DataSource is not initialized yet (await dataSource.initialize() first).");
   }
   let metadata: EntityMetadata;
   if (options.entity !== undefined) {

@@ -5,6 +5,7 @@ import type { Session } from "../../core/session";
 import { addVaryCookie } from "../../core/session-cookie";
 import { SessionMiddlewareCore, type RequestSession, type SessionMiddlewareOptions } from "../../core/session-middleware";
 import { holdHeaders, type HeldOutcome } from "./hold-headers";
+import { ImproperlyConfigured } from "../../core/errors";
 
 /**
  * The data type of `req.session`. Declare your keys once, for every route:
@@ -121,7 +122,7 @@ async function commit(core: SessionMiddlewareCore, opened: RequestSession, statu
 export function getSession<T extends Record<string, unknown> = DjangoSessionData>(req: IncomingMessage): Session<T> {
   const session = (req as { session?: Session<T> }).session;
   if (!session) {
-    throw new TypeError("req.session is not set: mount djangoSession({ repository }) before this route (app.use(djangoSession(...))).");
+    throw new ImproperlyConfigured("req.session is not set: mount djangoSession({ repository }) before this route (app.use(djangoSession(...))).");
   }
   return session;
 }

@@ -1,11 +1,12 @@
 import { createParamDecorator, type ExecutionContext } from "@nestjs/common";
 import type { Session } from "../../core/session";
+import { ImproperlyConfigured } from "../../core/errors";
 
 /** The request's session (Express `req.session`, Fastify `request.session`), or a clear error. */
 export function requestSession<T extends Record<string, unknown> = Record<string, unknown>>(request: object): Session<T> {
   const session = (request as { session?: Session<T> }).session;
   if (!session || typeof session.get !== "function") {
-    throw new TypeError("The request has no Django session: import DjangoSessionModule.forRoot({ repository }) in the application's root module.");
+    throw new ImproperlyConfigured("The request has no Django session: import DjangoSessionModule.forRoot({ repository }) in the application's root module.");
   }
   return session;
 }
