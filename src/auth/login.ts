@@ -37,7 +37,7 @@ function resolveBackend(user: AuthUser, explicit: unknown, backends: readonly st
     if (backends.length === 1) return backends[0];
     throw new ImproperlyConfigured(MULTIPLE_BACKENDS);
   }
-  if (typeof backend !== "string") throw new ImproperlyConfigured(`backend must be a dotted import path string (got ${String(backend)}).`);
+  if (typeof backend !== "string") throw new ImproperlyConfigured(`backend must be a dotted import path string (got ${backend === null ? "null" : typeof backend}).`);
   return backend;
 }
 

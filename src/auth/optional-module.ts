@@ -8,6 +8,7 @@ import { PasswordHasherLibraryMissing } from "./errors";
 export const moduleLoader = {
   load(name: string): unknown {
     // A computed name keeps bundlers from trying to resolve optional packages at build time.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loading is synchronous and CommonJS on purpose (above)
     return require(/* webpackIgnore: true */ name);
   },
 };

@@ -94,7 +94,7 @@ interface ResolvedPasswordSettings {
 function positiveInt(name: string, value: unknown, fallback: number, min = 1): number {
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min) {
-    throw new ImproperlyConfigured(`${name} must be a whole number of at least ${min} (got ${String(value)}).`);
+    throw new ImproperlyConfigured(`${name} must be a whole number of at least ${min} (got ${typeof value === "number" ? value : typeof value}).`);
   }
   return value;
 }
@@ -106,7 +106,9 @@ function resolvePasswordSettings(options: PasswordHasherOptions, algorithmInPlay
     throw new ImproperlyConfigured(`djangoVersion must be "3.2", "4.2" or "5.2" (got ${JSON.stringify(version)}).`);
   }
   const hashers = options.passwordHashers ?? DEFAULT_PASSWORD_HASHERS[version];
-  if (!Array.isArray(hashers) || hashers.length === 0) {
+  // A runtime check for untyped callers, on an unknown alias (narrowing `hashers` makes it any[]).
+  const given: unknown = hashers;
+  if (!Array.isArray(given) || hashers.length === 0) {
     throw new ImproperlyConfigured(`passwordHashers must be a non-empty array of algorithm names (PASSWORD_HASHERS), e.g. ${JSON.stringify(DEFAULT_PASSWORD_HASHERS[version])}.`);
   }
   for (const name of hashers) {

@@ -97,7 +97,7 @@ export async function openDatabase(target: DatabaseTarget, options: { readonly: 
       await client.end().catch(() => undefined);
       throw cannotConnect(target, error);
     }
-    const run = async (sql: string, params: readonly unknown[] = []) => client.query(sql, params as unknown[]);
+    const run = async (sql: string, params: readonly unknown[] = []) => client.query<Record<string, unknown>>(sql, params as unknown[]);
     return {
       dialect: "postgres",
       display: target.display,

@@ -136,7 +136,7 @@ function agreesWithJsonStringify(value: unknown, depth: number): boolean {
     return true;
   }
   if (value instanceof Date) return true;
-  const proto = Object.getPrototypeOf(value);
+  const proto: unknown = Object.getPrototypeOf(value);
   if ((proto !== Object.prototype && proto !== null) || typeof (value as { toJSON?: unknown }).toJSON === "function") return false;
   for (const key in value) {
     if (Object.prototype.hasOwnProperty.call(value, key) && !agreesWithJsonStringify((value as Record<string, unknown>)[key], depth + 1)) return false;
@@ -254,7 +254,7 @@ function depthWithin(value: unknown, budget: number): boolean {
   // Index and for-in loops: no intermediate arrays on this per-decode path.
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const child = value[i];
+      const child: unknown = value[i];
       if (typeof child === "object" && child !== null && !depthWithin(child, budget - 1)) return false;
     }
     return true;

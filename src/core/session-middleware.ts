@@ -81,7 +81,7 @@ export function resolveSessionMiddlewareOptions(options: SessionMiddlewareOption
   }
   return {
     repository: options.repository,
-    cookie: { name, domain, path, secure, httpOnly: c.httpOnly ?? true, sameSite: sameSite as SessionCookieSettings["sameSite"] },
+    cookie: { name, domain, path, secure, httpOnly: c.httpOnly ?? true, sameSite },
     saveEveryRequest: options.saveEveryRequest ?? false,
     now: options.now ?? Date.now,
   };

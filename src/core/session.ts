@@ -97,7 +97,7 @@ export class Session<T extends Record<string, unknown> = Record<string, unknown>
 
   /** For backends: the data to persist, without loading when `noLoad` (Django's `_get_session(no_load)`). */
   async dataForSave(noLoad: boolean): Promise<SessionData> {
-    const data = noLoad ? (this.cache ?? new Map()) : await this.data();
+    const data = noLoad ? (this.cache ?? new Map<string, unknown>()) : await this.data();
     return mapToObject(data);
   }
 
@@ -250,7 +250,7 @@ export class Session<T extends Record<string, unknown> = Record<string, unknown>
   // --- test cookie ---------------------------------------------------------------------
 
   async setTestCookie(): Promise<void> {
-    await this.set(TEST_COOKIE_NAME as keyof T & string, TEST_COOKIE_VALUE as T[keyof T & string]);
+    await this.set(TEST_COOKIE_NAME, TEST_COOKIE_VALUE as T[keyof T & string]);
   }
 
   async testCookieWorked(): Promise<boolean> {
@@ -258,7 +258,7 @@ export class Session<T extends Record<string, unknown> = Record<string, unknown>
   }
 
   async deleteTestCookie(): Promise<void> {
-    await this.delete(TEST_COOKIE_NAME as keyof T & string);
+    await this.delete(TEST_COOKIE_NAME);
   }
 
   // --- expiry (spec §5.2) --------------------------------------------------------------

@@ -66,7 +66,9 @@ export class Signer {
     // SECRET_KEY; we have no settings, so both are configuration mistakes.
     checkKey(options.key, "key");
     const fallbackKeys = options.fallbackKeys ?? [];
-    if (!Array.isArray(fallbackKeys)) {
+    // A runtime check for untyped callers, on an unknown alias (narrowing the keys makes them any[]).
+    const given: unknown = fallbackKeys;
+    if (!Array.isArray(given)) {
       throw new ImproperlyConfigured("Signer fallbackKeys must be an array of old secret keys (Django's SECRET_KEY_FALLBACKS), or omitted.");
     }
     // An empty fallback would make the HMAC key H(salt) alone, which anyone can compute.

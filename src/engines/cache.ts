@@ -30,7 +30,7 @@ export const CACHE_MAX_CREATE_ATTEMPTS = 10000;
 /** A plain object: the only thing Django's `cache` engine stores (a pickled dict). */
 export function isSessionDict(value: unknown): value is SessionData {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
+  const proto: unknown = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
 }
 

@@ -258,7 +258,7 @@ export class DjangoSessionRepository extends SessionEngine {
   async touch(session: Session<any>): Promise<boolean> {
     const state = session.backendState as LoadedState | undefined;
     if (this.touchThreshold === null || !state?.expireDate || session.sessionKey === null || !session.loaded) return false;
-    const expiry = await session.get("_session_expiry");
+    const expiry: unknown = await session.get("_session_expiry");
     if (typeof expiry === "string") return false;
     const lifetime = await session.getExpiryAge();
     const now = this.now();

@@ -101,7 +101,7 @@ const TABLE: readonly EngineKind[] = ["db", "cached_db"];
 
 const cases: ConformanceCase[] = [];
 const test = (name: string, run: (ctx: CaseContext) => Promise<void>, kinds: readonly EngineKind[] = ALL) =>
-  cases.push({ name, kinds, run: run as ConformanceCase["run"] });
+  cases.push({ name, kinds, run });
 const eng = (ctx: EngineConformanceContext, options: Partial<ConformanceEngineOptions> = {}) =>
   ctx.engine({ secretKey: SECRET, logger: collectingLogger(), ...options });
 /** The db engine (or cached_db, built on it), for the cases about the row. */
@@ -236,8 +236,8 @@ test("test_save", async (ctx) => {
   const s = eng(ctx).get();
   await s.save();
   assert.ok(s.sessionKey);
-  assert.equal(await s.exists(s.sessionKey!), true);
-  await assertStored(ctx, s.sessionKey!, true, "saved");
+  assert.equal(await s.exists(s.sessionKey), true);
+  await assertStored(ctx, s.sessionKey, true, "saved");
 }, STORED);
 
 test("test_delete", async (ctx) => {

@@ -24,7 +24,8 @@ interface DriverError {
 /** Primary-key collision codes per driver (TypeORM wraps them in `QueryFailedError.driverError`). */
 function isUniqueViolation(dialect: TypeOrmDialect, error: unknown): boolean {
   if (typeof error !== "object" || error === null) return false;
-  const { code, errno } = (error as DriverError).driverError ?? (error as DriverError);
+  const driverError = error as DriverError;
+  const { code, errno } = driverError.driverError ?? driverError;
   switch (dialect) {
     case "postgres":
       return code === "23505";
@@ -101,7 +102,8 @@ function createTypeOrmExecutor(dataSource: DataSource, dialect: TypeOrmDialect):
   return {
     dialect,
     async query(sql, params) {
-      return (await run(sql, params)).records;
+      // TypeORM types a result's rows as any[]: rows of column values, as the executor says.
+      return (await run(sql, params)).records as Record<string, unknown>[];
     },
     async execute(sql, params) {
       const result = await run(sql, params);

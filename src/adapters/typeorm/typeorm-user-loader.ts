@@ -61,7 +61,8 @@ function resolveRepository<U extends ObjectLiteral>(
   let metadata: EntityMetadata;
   if (options.entity !== undefined) {
     if (!dataSource.hasMetadata(options.entity)) {
-      const name = typeof options.entity === "function" ? options.entity.name : String((options.entity as { name?: unknown }).name ?? options.entity);
+      const entity = options.entity;
+      const name = typeof entity === "string" ? entity : typeof entity === "function" ? entity.name : "options" in entity ? entity.options.name : entity.name;
       throw new ImproperlyConfigured(`createTypeOrmUserLoader: the entity ${name} is not in the DataSource's entities; add it there.`);
     }
     metadata = dataSource.getMetadata(options.entity);
@@ -81,8 +82,8 @@ function resolveRepository<U extends ObjectLiteral>(
       `createTypeOrmUserLoader: ${metadata.name} has ${metadata.primaryColumns.length} primary columns; a Django user model has exactly one.`,
     );
   }
-  checkMysqlTimeZone(dataSource, metadata, options as TypeOrmUserLoaderOptions<ObjectLiteral>);
-  return { repository: dataSource.getRepository<U>(metadata.target as EntityTarget<U>), primary: metadata.primaryColumns[0].propertyName };
+  checkMysqlTimeZone(dataSource, metadata, options);
+  return { repository: dataSource.getRepository<U>(metadata.target), primary: metadata.primaryColumns[0].propertyName };
 }
 
 /**

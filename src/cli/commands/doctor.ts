@@ -137,7 +137,7 @@ export function defineDoctor(program: Command, io: CliIo, done: (code: number) =
     const checks: Check[] = [];
     try {
       const { check: clockResult, skewMs } = await clockCheck(db, clock).catch((error) => ({
-        check: { id: "clock", status: "skip", message: `could not read the database clock: ${describeError(error)}` } as Check,
+        check: { id: "clock", status: "skip", message: `could not read the database clock: ${describeError(error)}` } satisfies Check,
         skewMs: 0,
       }));
       const schema = await readTableSchema(db, table);

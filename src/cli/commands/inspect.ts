@@ -116,7 +116,7 @@ export function defineInspect(program: Command, io: CliIo, done: (code: number) 
       if (result.ok) {
         println(
           io,
-          `user         ${userId === undefined ? "anonymous (no _auth_user_id)" : `_auth_user_id ${jsonText(userId)}${userBackend ? ` (${String(userBackend)})` : ""}`}`,
+          `user         ${userId === undefined ? "anonymous (no _auth_user_id)" : `_auth_user_id ${jsonText(userId)}${userBackend ? ` (${typeof userBackend === "string" ? userBackend : jsonText(userBackend)})` : ""}`}`,
         );
         if (customExpiry !== undefined) println(io, `set_expiry   _session_expiry ${jsonText(customExpiry)}`);
         println(io, "data", jsonText(result.data, 2));

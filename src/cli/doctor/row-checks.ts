@@ -81,7 +81,7 @@ export async function sampleRows(db: CliDatabase, table: string, size: number, t
   return picked.map((row) => {
     const raw = row.expire_date;
     const expire = raw instanceof Date ? raw : typeof raw === "string" ? parseDjangoDateText(raw, time) : null;
-    return { key: String(row.session_key), data: String(row.session_data), rawExpire: raw, kind: row.kind === undefined ? undefined : String(row.kind), expire };
+    return { key: String(row.session_key), data: String(row.session_data), rawExpire: raw, kind: typeof row.kind === "string" ? row.kind : undefined, expire };
   });
 }
 

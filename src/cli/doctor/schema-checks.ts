@@ -90,7 +90,7 @@ export async function readTableSchema(db: CliDatabase, table: string): Promise<T
         name: String(c.name),
         type: String(c.type).toLowerCase(),
         notNull: c.nullable === "NO",
-        hasDefault: (c.dflt !== null && c.dflt !== "NULL") || /auto_increment|default_generated/i.test(String(c.extra ?? "")),
+        hasDefault: (c.dflt !== null && c.dflt !== "NULL") || /auto_increment|default_generated/i.test(String(c.extra)),
       })),
       indexes: [...indexes.values()],
     };

@@ -573,7 +573,7 @@ class Reader {
       active.add(v);
       let items = 1;
       let depth = 0;
-      const children = Array.isArray(v) ? v : Object.values(v as object);
+      const children = Array.isArray(v) ? v : Object.values(v);
       for (const child of children) {
         const r = visit(child, level + 1);
         items += r.items;

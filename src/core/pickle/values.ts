@@ -93,6 +93,6 @@ function daysInMonth(year: number, month: number): number {
 
 /** A `dict` (an object literal or `Object.create(null)`), as opposed to a class instance, Map, Date, ... */
 export function isPlainDict(v: object): boolean {
-  const proto = Object.getPrototypeOf(v);
+  const proto: unknown = Object.getPrototypeOf(v);
   return proto === Object.prototype || proto === null;
 }

@@ -201,15 +201,15 @@ class Writer {
     if (value instanceof PyDatetime) return this.saveDatetime(value);
     if (value instanceof Date) return this.saveDatetime(PyDatetime.fromDate(value));
     const isArray = Array.isArray(value);
-    if (!isArray && !isPlainDict(value as object)) {
-      throw new PickleError("unsupported", `cannot pickle ${(value as object).constructor?.name ?? "this object"}: only plain objects, arrays and JSON-like values`);
+    if (!isArray && !isPlainDict(value)) {
+      throw new PickleError("unsupported", `cannot pickle ${value.constructor?.name ?? "this object"}: only plain objects, arrays and JSON-like values`);
     }
-    if (this.active.has(value as object)) throw new PickleError("unsupported", "cannot pickle a recursive structure");
+    if (this.active.has(value)) throw new PickleError("unsupported", "cannot pickle a recursive structure");
     if (++this.depth > DEFAULT_MAX_DEPTH) throw new PickleError("unsupported", `nesting deeper than ${DEFAULT_MAX_DEPTH}`);
-    this.active.add(value as object);
+    this.active.add(value);
     if (isArray) this.saveList(value as unknown[]);
     else this.saveDict(value as Record<string, unknown>);
-    this.active.delete(value as object);
+    this.active.delete(value);
     this.depth--;
   }
 

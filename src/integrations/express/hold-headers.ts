@@ -28,12 +28,15 @@ export type HeldOutcome =
  * survive, like Django's outer middleware).
  */
 export function holdHeaders(res: ServerResponse, beforeHeaders: (status: number) => Promise<HeldOutcome>): void {
+  // Saved to be called back on `res` (`original.end.call(res, ...)`), never unbound.
+  /* eslint-disable @typescript-eslint/unbound-method */
   const original = {
     writeHead: res.writeHead,
     flushHeaders: res.flushHeaders,
     write: res.write,
     end: res.end,
   } as Record<HeldMethod, (...args: unknown[]) => unknown>;
+  /* eslint-enable @typescript-eslint/unbound-method */
   const realHeadersSent = headersSentGetter(res);
   const headersAtMount = res.getHeaders();
   let state: "open" | "holding" | "released" = "open";
@@ -123,8 +126,10 @@ export function holdHeaders(res: ServerResponse, beforeHeaders: (status: number)
 
 /** The prototype's `headersSent` getter (what the response really did), before the shadowing. */
 function headersSentGetter(res: ServerResponse): () => boolean {
-  for (let proto = Object.getPrototypeOf(res); proto; proto = Object.getPrototypeOf(proto)) {
+  for (let proto: unknown = Object.getPrototypeOf(res); proto; proto = Object.getPrototypeOf(proto)) {
     const descriptor = Object.getOwnPropertyDescriptor(proto, "headersSent");
+    // The getter, called on the response (`.call(res)`) by the caller.
+    // eslint-disable-next-line @typescript-eslint/unbound-method
     if (descriptor?.get) return descriptor.get as () => boolean;
   }
   return function (this: ServerResponse) {
