@@ -34,11 +34,6 @@ export function nodeHashName(algorithm: string): string {
   throw new InvalidAlgorithm(String(algorithm));
 }
 
-/** Throws Django's `InvalidAlgorithm` for a name `getattr(hashlib, name)` would not find. */
-export function assertAlgorithm(algorithm: string): void {
-  nodeHashName(algorithm);
-}
-
 // A lone UTF-16 surrogate: Python's `str.encode("utf-8")` refuses it (UnicodeEncodeError), where
 // Buffer.from would silently write U+FFFD — so two different strings would share one signature.
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;

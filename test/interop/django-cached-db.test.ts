@@ -76,7 +76,7 @@ beforeAll(() => {
 });
 
 describe.each(CASES)("cached_db: Django $version ($flavour) on $dialect", (c) => {
-  const { version, flavour, dialect } = c;
+  const { version, flavour } = c;
   const prefix = casePrefix(c);
   let db: RawDatabase;
   let django: DjangoCacheBridge;

@@ -88,13 +88,6 @@ function ok(result: RunResult, what: string): string {
 
 const node = (args: string[], cwd: string, env?: Record<string, string>) => run(process.execPath, args, cwd, env);
 
-function listFiles(dir: string, base = dir): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const full = path.join(dir, entry.name);
-    return entry.isDirectory() ? listFiles(full, base) : [path.relative(base, full).split(path.sep).join("/")];
-  });
-}
-
 /** Links a package of this repository's node_modules into a scratch project's node_modules. */
 function linkFromRepo(project: string, name: string): boolean {
   const source = path.join(ROOT, "node_modules", name);
