@@ -1,0 +1,252 @@
+/**
+ * What Prisma Migrate plans for an app that runs its own `prisma migrate` on Django's database,
+ * with the README's `prisma.config.ts` (`experimental.externalTables`, `tables.external`): scratch
+ * apps (test/.tmp/prismamig-*, git-ignored) with a model of their own plus the package's Django
+ * models, on PostgreSQL databases that real Django 5.2 migrated (`ds_prismamig_*`).
+ *
+ * The plans are Prisma's own: the Prisma 7.10 CLI (`prisma migrate diff`, `migrate dev`,
+ * `migrate deploy`) runs Prisma's WebAssembly schema engine (`@prisma/schema-engine-wasm`, the build
+ * matching prisma 7.10.0) through scripts/prisma-schema-engine-wasm.js, a stand-in for the native
+ * `schema-engine` binary, which this machine cannot download (binaries.prisma.sh).
+ *
+ * - `migrate diff --from-config-datasource --to-schema --script` (the live database to the schema)
+ *   creates `app_note` and nothing else; without the external tables, the same diff drops Django's
+ *   other tables and recreates Django's indexes (the control); with only the two modelled tables
+ *   external, it still drops Django's other seven;
+ * - `migrate dev --create-only` writes a migration that creates `app_note` and nothing else; without
+ *   the external tables it finds Django's tables as drift and asks to reset the schema (the control);
+ * - a relation to `AuthUser`: the next `migrate dev` replays the migration on a shadow database
+ *   that has no `auth_user` and fails, unless `migrations.initShadowDb` creates it (the README's
+ *   advice).
+ */
+import { spawn } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { TMP_DIR } from "../support/databases";
+import { djangoMigratedDatabase, type MigratedDatabase } from "./fixtures/django-migrated";
+
+const ROOT = join(__dirname, "..", "..");
+const PRISMA = require.resolve("prisma/build/index.js", { paths: [ROOT] });
+const ENGINE = join(ROOT, "scripts", "prisma-schema-engine-wasm.js");
+const README = readFileSync(join(ROOT, "README.md"), "utf8");
+
+interface Run {
+  code: number | null;
+  output: string;
+}
+
+function run(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [PRISMA, ...args], {
+      cwd,
+      env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: ENGINE, PRISMA_HIDE_UPDATE_MESSAGE: "1", CHECKPOINT_DISABLE: "1", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (chunk) => (output += chunk));
+    child.stderr.on("data", (chunk) => (output += chunk));
+    child.on("error", (error) => resolve({ code: -1, output: output + String(error) }));
+    child.on("close", (code) => resolve({ code, output }));
+  });
+}
+
+function expectSuccess(what: string, result: Run): string {
+  if (result.code !== 0) throw new Error(`${what} exited with ${result.code}:\n${result.output}`);
+  return result.output;
+}
+
+/** The README's Prisma section: its schema's datasource block and its prisma.config.ts. */
+const section = README.slice(README.indexOf("## Prisma: `django-session/prisma`"), README.indexOf("## TypeORM: `django-session/typeorm`"));
+const blocks = (lang: string) => [...section.matchAll(new RegExp("```" + lang + "\\n([\\s\\S]*?)```", "g"))].map((m) => m[1]);
+const datasourceBlock = /datasource db \{[\s\S]*?\n\}\n/.exec(blocks("prisma")[0] ?? "")?.[0] ?? "";
+const configBlock = blocks("ts").find((block) => block.includes("defineConfig(")) ?? "";
+/** The same config without the external tables: what an app that skipped the README has. */
+const configWithoutExternal = configBlock.replace(/^\s*experimental: \{ externalTables: true \},\n/m, "").replace(/^\s*tables: \{ external: \[[^\]]*\] \},?\n/m, "");
+
+/** The package's Django models, as a user pastes them. */
+const PG_SCHEMA = readFileSync(join(ROOT, "prisma", "postgresql.prisma"), "utf8");
+const djangoModels = PG_SCHEMA.slice(PG_SCHEMA.indexOf("/// django.contrib.sessions.models.Session"));
+
+const APP_MODEL = `
+/// The app's own table.
+model Note {
+  id     Int    @id @default(autoincrement())
+  userId Int    @map("user_id")
+  text   String @db.VarChar(200)
+
+  @@map("app_note")
+}
+
+`;
+
+/** The app's model with a relation to Django's user (and the back-relation the pasted AuthUser needs). */
+const RELATED_SCHEMA = () =>
+  `${datasourceBlock}${APP_MODEL.replace('  text   String @db.VarChar(200)\n', '  text   String @db.VarChar(200)\n  user   AuthUser @relation(fields: [userId], references: [id])\n')}${djangoModels.replace(
+    '  dateJoined  DateTime  @map("date_joined") @db.Timestamptz(6)\n',
+    '  dateJoined  DateTime  @map("date_joined") @db.Timestamptz(6)\n  notes       Note[]\n',
+  )}`;
+
+/** `auth_user` as Django 5.2 creates it on PostgreSQL (its schema editor's CREATE TABLE). */
+const AUTH_USER_DDL =
+  'CREATE TABLE "auth_user" ("id" integer NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "password" varchar(128) NOT NULL, "last_login" timestamp with time zone NULL, "is_superuser" boolean NOT NULL, "username" varchar(150) NOT NULL UNIQUE, "first_name" varchar(150) NOT NULL, "last_name" varchar(150) NOT NULL, "email" varchar(254) NOT NULL, "is_staff" boolean NOT NULL, "is_active" boolean NOT NULL, "date_joined" timestamp with time zone NOT NULL);';
+
+/** A scratch app: package.json, prisma/schema.prisma and one prisma.config.ts per variant. */
+function writeApp(name: string, schema: string, configs: Record<string, string>): string {
+  const dir = join(TMP_DIR, `prismamig-${name}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, "prisma"), { recursive: true });
+  mkdirSync(join(dir, "node_modules"), { recursive: true });
+  // prisma.config.ts imports "prisma/config": the repository's prisma, as the app's own.
+  symlinkSync(join(ROOT, "node_modules", "prisma"), join(dir, "node_modules", "prisma"), "dir");
+  symlinkSync(join(ROOT, "node_modules", "@prisma"), join(dir, "node_modules", "@prisma"), "dir");
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: `prismamig-${name}`, private: true }, null, 2));
+  writeFileSync(join(dir, "prisma", "schema.prisma"), schema);
+  for (const [file, text] of Object.entries(configs)) writeFileSync(join(dir, file), text);
+  return dir;
+}
+
+/** The statements of a migration script, comments dropped. */
+const statements = (script: string) =>
+  script
+    .split(";")
+    .map((s) => s.replace(/^\s*--.*$/gm, "").trim())
+    .filter(Boolean);
+/** Every statement that names one of Django's tables (or its indexes). */
+const touching = (script: string, tables: string[]) => statements(script).filter((s) => tables.some((t) => s.includes(`"${t}`)));
+
+function migrationScripts(dir: string): Record<string, string> {
+  const base = join(dir, "prisma", "migrations");
+  const scripts: Record<string, string> = {};
+  for (const entry of readdirSync(base, { withFileTypes: true })) {
+    if (entry.isDirectory()) scripts[entry.name.replace(/^\d+_/, "")] = readFileSync(join(base, entry.name, "migration.sql"), "utf8");
+  }
+  return scripts;
+}
+
+let plain: MigratedDatabase;
+let related: MigratedDatabase;
+
+beforeAll(async () => {
+  [plain, related] = await Promise.all([
+    djangoMigratedDatabase("postgres", "ds_prismamig_plain", "5.2"),
+    djangoMigratedDatabase("postgres", "ds_prismamig_related", "5.2"),
+  ]);
+}, 120_000);
+
+test("the README's config lists every table Django created, schema-qualified", () => {
+  expect(datasourceBlock).toMatch(/provider = "postgresql"/);
+  expect(configBlock).toContain("experimental: { externalTables: true }");
+  expect(configWithoutExternal).not.toMatch(/external/);
+  const listed = /tables: \{ external: (\[[^\]]*\]) \}/.exec(configBlock)?.[1];
+  expect(JSON.parse(listed ?? "null")).toEqual(plain.django.tables.map((table) => `public.${table}`));
+});
+
+describe("prisma migrate diff: the live database Django migrated, to the app's schema", () => {
+  const diff = (dir: string, config: string) =>
+    run(["migrate", "diff", "--config", config, "--from-config-datasource", "--to-schema", "prisma/schema.prisma", "--script"], dir, { DATABASE_URL: plain.url });
+  let dir: string;
+  beforeAll(() => {
+    dir = writeApp("diff", `${datasourceBlock}${APP_MODEL}${djangoModels}`, { "prisma.config.ts": configBlock, "without-external.config.ts": configWithoutExternal });
+  });
+
+  test("with the README's config: CREATE TABLE app_note, nothing for Django's tables", async () => {
+    const script = expectSuccess("prisma migrate diff", await diff(dir, "prisma.config.ts"));
+    expect(statements(script.slice(script.indexOf("-- ")))).toEqual([expect.stringMatching(/^CREATE TABLE "app_note" \(/)]);
+    expect(touching(script, plain.django.tables)).toEqual([]);
+  }, 30_000);
+
+  test("control, without tables.external: the plan drops and alters Django's tables", async () => {
+    const script = expectSuccess("prisma migrate diff", await diff(dir, "without-external.config.ts"));
+    expect(script).toMatch(/CREATE TABLE "app_note" \(/);
+    const django = touching(script, plain.django.tables);
+    expect(django).toEqual(expect.arrayContaining(['DROP TABLE "django_migrations"', 'DROP TABLE "auth_group"', 'DROP TABLE "django_content_type"']));
+    expect(django.some((s) => s.includes('"django_session"'))).toBe(true);
+    expect(django.some((s) => s.includes('"auth_user"'))).toBe(true);
+  }, 30_000);
+
+  test("only the two modelled tables external: nothing for them, but Django's other tables are dropped", async () => {
+    writeFileSync(join(dir, "two-tables.config.ts"), configBlock.replace(/tables: \{ external: \[[^\]]*\] \}/, 'tables: { external: ["public.django_session", "public.auth_user"] }'));
+    const script = expectSuccess("prisma migrate diff", await diff(dir, "two-tables.config.ts"));
+    expect(script).toMatch(/CREATE TABLE "app_note" \(/);
+    expect(touching(script, ["django_session", "auth_user"]).filter((s) => !/^ALTER TABLE "auth_user_(groups|user_permissions)" DROP CONSTRAINT/.test(s))).toEqual([
+      // The tables Prisma then owns keep no foreign key to auth_user: they are dropped.
+      'DROP TABLE "auth_user_groups"',
+      'DROP TABLE "auth_user_user_permissions"',
+    ]);
+    expect(statements(script)).toEqual(expect.arrayContaining(['DROP TABLE "django_migrations"', 'DROP TABLE "auth_group"', 'DROP TABLE "django_content_type"']));
+  }, 30_000);
+
+  test("tables.external must be schema-qualified on PostgreSQL (P3023 otherwise)", async () => {
+    writeFileSync(join(dir, "unqualified.config.ts"), configBlock.replace(/"public\./g, '"'));
+    const result = await diff(dir, "unqualified.config.ts");
+    expect(result.code).not.toBe(0);
+    expect(result.output).toContain("P3023");
+    expect(result.output).toMatch(/must contain only fully qualified identifiers/);
+  }, 30_000);
+});
+
+describe("prisma migrate dev --create-only: the migration the app would commit", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = writeApp("dev", `${datasourceBlock}${APP_MODEL}${djangoModels}`, { "prisma.config.ts": configBlock, "without-external.config.ts": configWithoutExternal });
+  });
+  const dev = (config: string, name: string) => run(["migrate", "dev", "--config", config, "--create-only", "--name", name], dir, { DATABASE_URL: plain.url });
+
+  test("control, without tables.external: Django's tables are drift, and Prisma asks to reset the schema", async () => {
+    const result = await dev("without-external.config.ts", "init");
+    expect(result.code).not.toBe(0);
+    expect(result.output).toMatch(/Drift detected/);
+    expect(result.output).toMatch(/We need to reset the "public" schema/);
+    expect(result.output).toMatch(/All data will be lost/);
+  }, 30_000);
+
+  test("with the README's config: one migration, CREATE TABLE app_note only; Django's tables untouched", async () => {
+    const output = expectSuccess("prisma migrate dev --create-only", await dev("prisma.config.ts", "init"));
+    expect(output).toMatch(/created the following migration without applying it/);
+    const scripts = migrationScripts(dir);
+    expect(Object.keys(scripts)).toEqual(["init"]);
+    expect(statements(scripts.init)).toEqual([expect.stringMatching(/^CREATE TABLE "app_note" \(/)]);
+    expect(touching(scripts.init, plain.django.tables)).toEqual([]);
+  }, 30_000);
+});
+
+describe("a relation to AuthUser: the shadow database needs Django's table (migrations.initShadowDb)", () => {
+  let dir: string;
+  const env = () => ({ DATABASE_URL: related.url });
+  beforeAll(() => {
+    const withInit = configBlock.replace("  experimental:", `  migrations: { initShadowDb: ${JSON.stringify(AUTH_USER_DDL)} },\n  experimental:`);
+    expect(withInit).toContain("initShadowDb");
+    dir = writeApp("related", RELATED_SCHEMA(), { "prisma.config.ts": configBlock, "init-shadow.config.ts": withInit });
+  });
+
+  test("the first migration references auth_user and does not create or alter it; migrate deploy applies it", async () => {
+    expectSuccess("migrate dev --create-only", await run(["migrate", "dev", "--create-only", "--name", "notes"], dir, env()));
+    const { notes } = migrationScripts(dir);
+    expect(statements(notes)).toEqual([
+      expect.stringMatching(/^CREATE TABLE "app_note" \(/),
+      expect.stringMatching(/^ALTER TABLE "app_note" ADD CONSTRAINT "app_note_user_id_fkey" FOREIGN KEY \("user_id"\) REFERENCES "auth_user"\("id"\)/),
+    ]);
+    expect(touching(notes, related.django.tables)).toEqual([expect.stringMatching(/^ALTER TABLE "app_note" .* REFERENCES "auth_user"/)]);
+    expectSuccess("migrate deploy", await run(["migrate", "deploy"], dir, env()));
+    const { Client } = await import("pg");
+    const client = new Client({ connectionString: related.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public'");
+      expect(rows.map((row) => String(row.tablename)).sort()).toEqual([...related.django.tables, "_prisma_migrations", "app_note"].sort());
+    } finally {
+      await client.end();
+    }
+  }, 40_000);
+
+  test("the next migrate dev replays it on a shadow database without auth_user: it fails, unless initShadowDb creates the table", async () => {
+    writeFileSync(join(dir, "prisma", "schema.prisma"), `${RELATED_SCHEMA()}\nmodel Tag {\n  id Int @id\n\n  @@map("app_tag")\n}\n`);
+    const without = await run(["migrate", "dev", "--create-only", "--name", "tags"], dir, env());
+    expect(without.code).not.toBe(0);
+    expect(without.output).toMatch(/No such table: auth_user/);
+
+    expectSuccess("migrate dev --create-only with initShadowDb", await run(["migrate", "dev", "--config", "init-shadow.config.ts", "--create-only", "--name", "tags"], dir, env()));
+    const { tags } = migrationScripts(dir);
+    expect(statements(tags)).toEqual([expect.stringMatching(/^CREATE TABLE "app_tag" \(/)]);
+  }, 40_000);
+});
