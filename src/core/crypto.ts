@@ -28,9 +28,8 @@ const HASHLIB_TO_NODE: Readonly<Record<string, string>> = Object.freeze({
  * `hashlib` has no hash function under.
  */
 export function nodeHashName(algorithm: string): string {
-  if (typeof algorithm === "string" && Object.prototype.hasOwnProperty.call(HASHLIB_TO_NODE, algorithm)) {
-    return HASHLIB_TO_NODE[algorithm];
-  }
+  const name = typeof algorithm === "string" && Object.prototype.hasOwnProperty.call(HASHLIB_TO_NODE, algorithm) ? HASHLIB_TO_NODE[algorithm] : undefined;
+  if (name !== undefined) return name;
   throw new InvalidAlgorithm(String(algorithm));
 }
 

@@ -93,7 +93,8 @@ export function parseDjangoDateText(text: string, options: DjangoTimeOptions = {
   if (typeof text !== "string") return null;
   const m = DATE_TEXT.exec(text);
   if (!m) return null;
-  const [year, month, day, hour, minute] = [+m[1], +m[2], +m[3], +m[4], +m[5]];
+  // Groups 1 to 5 always take part in a match of DATE_TEXT.
+  const [year, month, day, hour, minute] = [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5])];
   const second = m[6] ? +m[6] : 0;
   if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
   if (hour > 23 || minute > 59 || second > 59) return null;

@@ -56,8 +56,10 @@ export function pyFloatRepr(x: number): string {
   if (x === Infinity) return "Infinity";
   if (x === -Infinity) return "-Infinity";
   if (x === 0) return Object.is(x, -0) ? "-0.0" : "0.0";
-  const [mantissa, expText] = x.toExponential().split("e");
-  const exp = Number(expText);
+  const exponential = x.toExponential();
+  const at = exponential.indexOf("e");
+  const mantissa = exponential.slice(0, at);
+  const exp = Number(exponential.slice(at + 1));
   const negative = mantissa.startsWith("-");
   const digits = mantissa.replace("-", "").replace(".", "");
   const sign = negative ? "-" : "";

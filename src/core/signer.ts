@@ -83,8 +83,8 @@ export class Signer {
       algorithm: nodeHashName(algorithm),
       key: deriveKey(keySalt, secret, algorithm),
     });
-    this.verifyKeys = [options.key, ...fallbackKeys].map((k) => derive(k, this.algorithm));
-    this.signingKey = this.verifyKeys[0];
+    this.signingKey = derive(options.key, this.algorithm);
+    this.verifyKeys = [this.signingKey, ...fallbackKeys.map((k) => derive(k, this.algorithm))];
     this.sha1Key = options.acceptSha1 ? derive(options.key, "sha1") : null;
   }
 
@@ -123,8 +123,8 @@ export class Signer {
     const sig = signed.slice(at + this.sep.length);
     // Python cannot even encode such a value (UnicodeEncodeError); it never had a valid signature.
     if (!isWellFormed(value)) return { valid: false, error: new BadSignature(`Signature "${truncate(sig)}" does not match`) };
-    for (let i = 0; i < this.verifyKeys.length; i++) {
-      if (constantTimeEqual(sig, hmac(this.verifyKeys[i], value))) {
+    for (const [i, key] of this.verifyKeys.entries()) {
+      if (constantTimeEqual(sig, hmac(key, value))) {
         return { valid: true, value, keyIndex: i, renew: i !== 0 };
       }
     }

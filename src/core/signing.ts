@@ -94,8 +94,8 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
  * 5.2 would produce mojibake), anything else as latin-1, as Django 5.2 does.
  */
 function bytesToText(bytes: Buffer): string {
-  for (let i = 0; i < bytes.length; i++) {
-    if (bytes[i] > 0x7f) {
+  for (const byte of bytes) {
+    if (byte > 0x7f) {
       try {
         return utf8.decode(bytes);
       } catch {
