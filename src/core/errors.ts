@@ -14,6 +14,7 @@ export type DjangoSessionErrorCode =
   | "ERR_SESSION_CREATE"
   | "ERR_SESSION_UPDATE"
   | "ERR_SESSION_INTERRUPTED"
+  | "ERR_SESSION_NOT_LOADED"
   | "ERR_SESSION_STORAGE"
   | "ERR_SESSION_CONFLICT"
   | "ERR_SESSION_CREATE_EXHAUSTED"
@@ -97,6 +98,13 @@ export class SessionInterrupted extends DjangoSessionError {
   readonly status = 400;
   constructor(options?: { cause?: unknown }) {
     super("ERR_SESSION_INTERRUPTED", SESSION_INTERRUPTED_MESSAGE, options);
+  }
+}
+
+/** A synchronous getter (`getExpiryAge`, ...) of a session that has a key but was not loaded yet. */
+export class SessionNotLoaded extends DjangoSessionError {
+  constructor(getter: string) {
+    super("ERR_SESSION_NOT_LOADED", `session.${getter}() needs the session's data: await session.load() (or any data access) first.`);
   }
 }
 
@@ -253,6 +261,7 @@ const CODES: ReadonlySet<string> = new Set<DjangoSessionErrorCode>([
   "ERR_SESSION_CREATE",
   "ERR_SESSION_UPDATE",
   "ERR_SESSION_INTERRUPTED",
+  "ERR_SESSION_NOT_LOADED",
   "ERR_SESSION_STORAGE",
   "ERR_SESSION_CONFLICT",
   "ERR_SESSION_CREATE_EXHAUSTED",

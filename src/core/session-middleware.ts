@@ -138,21 +138,23 @@ export class SessionMiddlewareCore {
     let setCookie: string | null = null;
     if (!modified && !saveEveryRequest && !empty && status < 500 && session.loaded && (await session.touch())) {
       // Sliding expiry moved the row's expire_date: move the cookie's along with it.
-      const maxAge = (await session.getExpireAtBrowserClose()) ? null : await session.getExpiryAge();
+      const maxAge = session.getExpireAtBrowserClose() ? null : session.getExpiryAge();
       return { setCookie: serializeSessionCookie(cookie, session.sessionKey!, maxAge, now()), varyCookie: true };
     }
-    if ((modified || saveEveryRequest) && !empty) {
-      const maxAge = (await session.getExpireAtBrowserClose()) ? null : await session.getExpiryAge();
-      if (status < 500) {
-        try {
-          await session.save();
-        } catch (error) {
-          if (error instanceof UpdateError) throw new SessionInterrupted({ cause: error });
-          throw error;
-        }
-        setCookie = serializeSessionCookie(cookie, session.sessionKey!, maxAge, now());
-        varyCookie = true;
+    if ((modified || saveEveryRequest) && !empty && status < 500) {
+      // The expiry getters need the data (a session can be marked modified without a load).
+      await session.load();
+      const maxAge = session.getExpireAtBrowserClose() ? null : session.getExpiryAge();
+      try {
+        // SESSION_SAVE_EVERY_REQUEST writes unmodified sessions too; otherwise the services' rule.
+        if (saveEveryRequest) await session.save();
+        else await session.saveIfModified();
+      } catch (error) {
+        if (error instanceof UpdateError) throw new SessionInterrupted({ cause: error });
+        throw error;
       }
+      setCookie = serializeSessionCookie(cookie, session.sessionKey!, maxAge, now());
+      varyCookie = true;
     }
     return { setCookie, varyCookie };
   }

@@ -1,6 +1,7 @@
 import type { DjangoTimeOptions } from "./django-datetime";
 import { EXPIRY_KEY, expiryAge, expiryDate, storedExpiry, toStoredExpiry, type ExpiryInput, type ExpiryValue } from "./expiry";
 import type { SessionData } from "./session-codec";
+import { SessionNotLoaded } from "./errors";
 import { validateSessionKey } from "./session-key";
 
 /** Django's test cookie key and value (`set_test_cookie`). */
@@ -69,7 +70,7 @@ export class Session<T extends Record<string, unknown> = Record<string, unknown>
   private loading: Promise<Map<string, unknown>> | null = null;
   private readonly changes = new Map<string, KeyChange>();
   private cleared = false;
-  /** Private to the backend: e.g. the `session_data` string this session was loaded from. */
+  /** Private to the backend: e.g. the `session_data` string this session was loaded from. @internal */
   backendState: unknown = undefined;
 
   constructor(
@@ -90,23 +91,23 @@ export class Session<T extends Record<string, unknown> = Record<string, unknown>
     return this.cache !== null;
   }
 
-  /** For backends: assign a (validated) key, as Django's `_session_key` setter does. */
+  /** For backends: assign a (validated) key, as Django's `_session_key` setter does. @internal */
   setSessionKeyForBackend(key: string | null): void {
     this._key = validateSessionKey(key);
   }
 
-  /** For backends: the data to persist, without loading when `noLoad` (Django's `_get_session(no_load)`). */
+  /** For backends: the data to persist, without loading when `noLoad` (Django's `_get_session(no_load)`). @internal */
   async dataForSave(noLoad: boolean): Promise<SessionData> {
     const data = noLoad ? (this.cache ?? new Map<string, unknown>()) : await this.data();
     return mapToObject(data);
   }
 
-  /** For backends: replace the loaded data (after a merge), leaving the flags alone. */
+  /** For backends: replace the loaded data (after a merge), leaving the flags alone. @internal */
   replaceDataForBackend(data: SessionData): void {
     this.cache = objectToMap(data);
   }
 
-  /** The record of this request's changes (used to merge concurrent writes). */
+  /** For backends: the record of this request's changes (used to merge concurrent writes). @internal */
   get changeSet(): SessionChanges {
     return { cleared: this.cleared, keys: this.changes };
   }
@@ -271,22 +272,37 @@ export class Session<T extends Record<string, unknown> = Record<string, unknown>
     };
   }
 
-  private async storedExpiry(options?: { expiry?: ExpiryInput }): Promise<ExpiryInput> {
+  /**
+   * The loaded data, for the synchronous getters: a session with a key must have been loaded
+   * (`await session.load()`, or any data access) first. Like Django's `self.get()`, it counts as
+   * an access.
+   */
+  private loadedData(caller: string): Map<string, unknown> {
+    if (this.cache === null) {
+      if (this._key !== null) throw new SessionNotLoaded(caller);
+      this.cache = new Map();
+    }
+    this.accessed = true;
+    return this.cache;
+  }
+
+  private storedExpiry(caller: string, options?: { expiry?: ExpiryInput }): ExpiryInput {
     if (options && "expiry" in options) return options.expiry;
-    return toStoredExpiry(await this.get(EXPIRY_KEY as keyof T & string));
+    return toStoredExpiry(this.loadedData(caller).get(EXPIRY_KEY));
   }
 
   /**
-   * `get_expiry_age()`: seconds until expiry. Pass `expiry` (a stored `_session_expiry`, or a
-   * `Date` such as the row's `expire_date`) to avoid loading the session.
+   * `get_expiry_age()`: seconds until expiry. Synchronous: a session with a key must be loaded
+   * first (`await session.load()`), or pass `expiry` (a stored `_session_expiry`, or a `Date`
+   * such as the row's `expire_date`).
    */
-  async getExpiryAge(options?: { modification?: Date; expiry?: ExpiryInput }): Promise<number> {
-    return expiryAge(await this.storedExpiry(options), this.context(options?.modification));
+  getExpiryAge(options?: { modification?: Date; expiry?: ExpiryInput }): number {
+    return expiryAge(this.storedExpiry("getExpiryAge", options), this.context(options?.modification));
   }
 
-  /** `get_expiry_date()`. Pass `expiry` to avoid loading the session. */
-  async getExpiryDate(options?: { modification?: Date; expiry?: ExpiryInput }): Promise<Date> {
-    return expiryDate(await this.storedExpiry(options), this.context(options?.modification));
+  /** `get_expiry_date()`. Synchronous, like `getExpiryAge`. */
+  getExpiryDate(options?: { modification?: Date; expiry?: ExpiryInput }): Date {
+    return expiryDate(this.storedExpiry("getExpiryDate", options), this.context(options?.modification));
   }
 
   /**
@@ -307,18 +323,33 @@ export class Session<T extends Record<string, unknown> = Record<string, unknown>
     await this.set(key, stored as T[keyof T & string]);
   }
 
-  /** `get_expire_at_browser_close()`. */
-  async getExpireAtBrowserClose(): Promise<boolean> {
-    const expiry = await this.get(EXPIRY_KEY as keyof T & string);
+  /**
+   * `get_expire_at_browser_close()`. Synchronous, so `if session.getExpireAtBrowserClose()`
+   * means what it says; a session with a key must be loaded first (`await session.load()`).
+   */
+  getExpireAtBrowserClose(): boolean {
+    const expiry = this.loadedData("getExpireAtBrowserClose").get(EXPIRY_KEY);
     if (expiry === undefined || expiry === null) return this.settings.expireAtBrowserClose;
     return expiry === 0;
   }
 
   // --- lifecycle (delegated to the backend, Django's engine methods) -------------------
 
-  /** `session.save()`: persists the data (the middleware calls it only when modified). */
+  /** `session.save()`: persists the data, always (as Django's). See `saveIfModified`. */
   async save(options: { mustCreate?: boolean } = {}): Promise<void> {
     await this.backend.save(this, options.mustCreate ?? false);
+  }
+
+  /**
+   * The middleware's rule, for services too: save only when the session was modified and is not
+   * empty, and resolve whether it wrote. Afterwards `modified` is false again, so a second call
+   * with no change in between writes nothing.
+   */
+  async saveIfModified(): Promise<boolean> {
+    if (!this.modified || this.isEmpty()) return false;
+    await this.backend.save(this, false);
+    this.modified = false;
+    return true;
   }
 
   /**

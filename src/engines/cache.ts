@@ -89,7 +89,7 @@ export class CacheSessionEngine extends SessionEngine {
     if (session.sessionKey === null) return this.create(session);
     const key = session.sessionKey;
     const data = await session.dataForSave(mustCreate);
-    const timeout = await session.getExpiryAge({ expiry: toStoredExpiry(data._session_expiry) });
+    const timeout = session.getExpiryAge({ expiry: toStoredExpiry(data._session_expiry) });
     let written: boolean;
     try {
       written = mustCreate ? await this.cache.add(key, data, timeout) : await this.cache.replace(key, data, timeout);

@@ -63,7 +63,7 @@ export class CachedDbSessionRepository extends DjangoSessionRepository {
     const state = session.backendState as LoadedState | undefined;
     if (data !== null && state?.expireDate) {
       // Django: get_expiry_age(expiry=s.expire_date), the seconds the row has left.
-      const timeout = await session.getExpiryAge({ expiry: state.expireDate });
+      const timeout = session.getExpiryAge({ expiry: state.expireDate });
       await this.cacheCall("set", key, () => this.cache.set(key, data, timeout));
     }
     return data;
@@ -82,7 +82,7 @@ export class CachedDbSessionRepository extends DjangoSessionRepository {
   protected override async written(session: Session<any>, data: SessionData, row: SessionRow, merged: boolean): Promise<void> {
     await super.written(session, data, row, merged);
     const key = session.sessionKey!;
-    const timeout = await session.getExpiryAge({ expiry: toStoredExpiry(data._session_expiry) });
+    const timeout = session.getExpiryAge({ expiry: toStoredExpiry(data._session_expiry) });
     await this.cacheCall("set", key, () => this.cache.set(key, data, timeout));
   }
 

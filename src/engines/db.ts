@@ -214,7 +214,7 @@ export class DjangoSessionRepository extends SessionEngine {
     return {
       sessionKey: session.sessionKey!,
       sessionData: this.codec.encode(data),
-      expireDate: await session.getExpiryDate({ expiry: toStoredExpiry(data._session_expiry) }),
+      expireDate: session.getExpiryDate({ expiry: toStoredExpiry(data._session_expiry) }),
     };
   }
 
@@ -260,7 +260,7 @@ export class DjangoSessionRepository extends SessionEngine {
     if (this.touchThreshold === null || !state?.expireDate || session.sessionKey === null || !session.loaded) return false;
     const expiry: unknown = await session.get("_session_expiry");
     if (typeof expiry === "string") return false;
-    const lifetime = await session.getExpiryAge();
+    const lifetime = session.getExpiryAge();
     const now = this.now();
     if (state.expireDate.getTime() - now >= this.touchThreshold * lifetime * 1000) return false;
     const expireDate = new Date(now + lifetime * 1000);

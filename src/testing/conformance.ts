@@ -334,33 +334,33 @@ test("test_session_key_is_read_only", async (ctx) => {
 
 test("test_default_expiry", async (ctx) => {
   const s = eng(ctx).get();
-  assert.equal(await s.getExpiryAge(), COOKIE_AGE);
+  assert.equal(s.getExpiryAge(), COOKIE_AGE);
   await s.setExpiry(0);
-  assert.equal(await s.getExpiryAge(), COOKIE_AGE);
+  assert.equal(s.getExpiryAge(), COOKIE_AGE);
 });
 
 test("test_custom_expiry_seconds", async (ctx) => {
   const modification = new Date(Date.UTC(2024, 0, 1, 12, 0, 0));
   const s = eng(ctx, { now: () => modification.getTime() }).get();
   await s.setExpiry(10);
-  assert.equal((await s.getExpiryDate({ modification })).getTime(), modification.getTime() + 10_000);
-  assert.equal(await s.getExpiryAge({ modification }), 10);
+  assert.equal(s.getExpiryDate({ modification }).getTime(), modification.getTime() + 10_000);
+  assert.equal(s.getExpiryAge({ modification }), 10);
 });
 
 test("test_custom_expiry_timedelta", async (ctx) => {
   const modification = new Date(Date.UTC(2024, 0, 1, 12, 0, 0));
   const s = eng(ctx, { now: () => modification.getTime() }).get();
   await s.setExpiry({ seconds: 10 });
-  assert.equal((await s.getExpiryDate({ modification })).getTime(), modification.getTime() + 10_000);
-  assert.equal(await s.getExpiryAge({ modification }), 10);
+  assert.equal(s.getExpiryDate({ modification }).getTime(), modification.getTime() + 10_000);
+  assert.equal(s.getExpiryAge({ modification }), 10);
 });
 
 test("test_custom_expiry_datetime", async (ctx) => {
   const modification = new Date(Date.UTC(2024, 0, 1, 12, 0, 0));
   const s = eng(ctx, { now: () => modification.getTime() }).get();
   await s.setExpiry(new Date(modification.getTime() + 10_000));
-  assert.equal((await s.getExpiryDate({ modification })).getTime(), modification.getTime() + 10_000);
-  assert.equal(await s.getExpiryAge({ modification }), 10);
+  assert.equal(s.getExpiryDate({ modification }).getTime(), modification.getTime() + 10_000);
+  assert.equal(s.getExpiryAge({ modification }), 10);
 });
 
 test("test_custom_expiry_reset", async (ctx) => {
@@ -368,24 +368,24 @@ test("test_custom_expiry_reset", async (ctx) => {
   await s.setExpiry(null);
   await s.setExpiry(10);
   await s.setExpiry(null);
-  assert.equal(await s.getExpiryAge(), COOKIE_AGE);
+  assert.equal(s.getExpiryAge(), COOKIE_AGE);
 });
 
 test("test_get_expire_at_browser_close", async (ctx) => {
   const off = eng(ctx, { expireAtBrowserClose: false }).get();
   await off.setExpiry(10);
-  assert.equal(await off.getExpireAtBrowserClose(), false);
+  assert.equal(off.getExpireAtBrowserClose(), false);
   await off.setExpiry(0);
-  assert.equal(await off.getExpireAtBrowserClose(), true);
+  assert.equal(off.getExpireAtBrowserClose(), true);
   await off.setExpiry(null);
-  assert.equal(await off.getExpireAtBrowserClose(), false);
+  assert.equal(off.getExpireAtBrowserClose(), false);
   const on = eng(ctx, { expireAtBrowserClose: true }).get();
   await on.setExpiry(10);
-  assert.equal(await on.getExpireAtBrowserClose(), false);
+  assert.equal(on.getExpireAtBrowserClose(), false);
   await on.setExpiry(0);
-  assert.equal(await on.getExpireAtBrowserClose(), true);
+  assert.equal(on.getExpireAtBrowserClose(), true);
   await on.setExpiry(null);
-  assert.equal(await on.getExpireAtBrowserClose(), true);
+  assert.equal(on.getExpireAtBrowserClose(), true);
 });
 
 test("test_decode", async (ctx) => {
@@ -498,9 +498,9 @@ test("test_clearsessions_command", async (ctx) => {
 
 test("custom get_session_cookie_age() = 86400 drives test_default_expiry", async (ctx) => {
   const s = eng(ctx, { cookieAge: 86400 }).get();
-  assert.equal(await s.getExpiryAge(), 86400);
+  assert.equal(s.getExpiryAge(), 86400);
   await s.setExpiry(0);
-  assert.equal(await s.getExpiryAge(), 86400);
+  assert.equal(s.getExpiryAge(), 86400);
 });
 
 test("custom get_session_cookie_age() = 86400 drives test_custom_expiry_reset", async (ctx) => {
@@ -508,7 +508,7 @@ test("custom get_session_cookie_age() = 86400 drives test_custom_expiry_reset", 
   await s.setExpiry(null);
   await s.setExpiry(10);
   await s.setExpiry(null);
-  assert.equal(await s.getExpiryAge(), 86400);
+  assert.equal(s.getExpiryAge(), 86400);
 });
 
 test("test_test_cookie", async (ctx) => {
@@ -661,6 +661,43 @@ test("extra: a key set by one session is invisible to a session loaded before th
   await s.save();
   assert.deepEqual(await early.toObject(), { a: 1 });
 });
+
+test("extra: saveIfModified writes only a modified session, resolves whether it wrote, and a second call writes nothing", async (ctx) => {
+  const r = eng(ctx);
+  const untouched = r.get();
+  assert.equal(await untouched.saveIfModified(), false);
+  assert.equal(untouched.sessionKey, null, "nothing was created");
+  const s = r.get();
+  await s.set("a", 1);
+  assert.equal(await s.saveIfModified(), true);
+  assert.ok(s.sessionKey);
+  await assertStored(ctx, s.sessionKey!, true, "saved if modified");
+  assert.equal(s.modified, false);
+  assert.equal(await s.saveIfModified(), false, "no change since the last save");
+  const fresh = r.get(s.sessionKey);
+  assert.equal(await fresh.get("a"), 1);
+  assert.equal(await fresh.saveIfModified(), false, "read only");
+  await fresh.set("a", 2);
+  assert.equal(await fresh.saveIfModified(), true);
+  assert.equal(await r.get(fresh.sessionKey).get("a"), 2);
+});
+
+test("extra: the expiry getters are synchronous; a session with a key must be loaded first", async (ctx) => {
+  const r = eng(ctx);
+  const s = r.get();
+  await s.set("a", 1);
+  await s.setExpiry(300);
+  await s.save();
+  const unloaded = r.get(s.sessionKey);
+  assert.throws(() => unloaded.getExpiryAge(), (e: unknown) => (e as { code?: string }).code === "ERR_SESSION_NOT_LOADED");
+  assert.throws(() => unloaded.getExpireAtBrowserClose(), (e: unknown) => (e as { code?: string }).code === "ERR_SESSION_NOT_LOADED");
+  await unloaded.load();
+  assert.equal(unloaded.getExpiryAge(), 300);
+  assert.equal(unloaded.getExpireAtBrowserClose(), false);
+  assert.equal(typeof unloaded.getExpireAtBrowserClose(), "boolean", "never a promise, so `if (session.getExpireAtBrowserClose())` means what it says");
+  // A new session has nothing to load: its getters answer at once.
+  assert.equal(r.get().getExpiryAge(), COOKIE_AGE);
+}, STORED);
 
 // --- Engine-specific tests (CacheDBSessionTests, CacheSessionTests, CookieSessionTests) ----
 

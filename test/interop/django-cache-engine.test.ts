@@ -148,7 +148,7 @@ describe.each([
     } else {
       expect(typeof expiry).toBe("string");
     }
-    const age = await session.getExpiryAge();
+    const age = session.getExpiryAge();
     expect(age).toBeGreaterThan(3590);
     expect(age).toBeLessThanOrEqual(3600);
     await session.set("b", 2);
