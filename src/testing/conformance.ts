@@ -671,7 +671,7 @@ test("extra: saveIfModified writes only a modified session, resolves whether it 
   await s.set("a", 1);
   assert.equal(await s.saveIfModified(), true);
   assert.ok(s.sessionKey);
-  await assertStored(ctx, s.sessionKey!, true, "saved if modified");
+  await assertStored(ctx, s.sessionKey, true, "saved if modified");
   assert.equal(s.modified, false);
   assert.equal(await s.saveIfModified(), false, "no change since the last save");
   const fresh = r.get(s.sessionKey);
