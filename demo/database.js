@@ -10,7 +10,7 @@ const { existsSync, mkdirSync, readFileSync, renameSync, rmSync } = require("nod
 const path = require("node:path");
 const { DataSource } = require("typeorm");
 const { SqliteAuthUser, SqliteDjangoSession } = require("django-session/typeorm");
-const { makePassword } = require("../dist/cjs/auth");
+const { makePassword } = require("django-session/auth");
 
 // migrations/sqlite.sql is what the README gives users for django_session.
 const SESSION_DDL = readFileSync(path.join(__dirname, "..", "migrations", "sqlite.sql"), "utf8")

@@ -9,7 +9,7 @@ const { DjangoSessionRepository } = require("django-session");
 const { createTypeOrmAdapter, createTypeOrmUserLoader, SqliteAuthUser, SqliteDjangoSession } = require("django-session/typeorm");
 const { djangoSession } = require("django-session/fastify");
 // The auth functions from their own module: the root entry point may stop re-exporting them.
-const { checkPassword, getUser, login, logout } = require("../dist/cjs/auth");
+const { checkPassword, getUser, login, logout } = require("django-session/auth");
 const { nodePage } = require("./node-page");
 
 const STYLESHEET = readFileSync(path.join(__dirname, "public", "demo.css"));

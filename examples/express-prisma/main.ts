@@ -2,7 +2,8 @@
 // read and written in Node. See README.md next to this file.
 import { PrismaPg } from "@prisma/adapter-pg";
 import express, { type ErrorRequestHandler } from "express";
-import { DjangoSessionRepository, checkPassword, getUser, login, logout } from "django-session";
+import { DjangoSessionRepository } from "django-session";
+import { checkPassword, getUser, login, logout } from "django-session/auth";
 import { djangoSession } from "django-session/express";
 import { createPrismaAdapter, createPrismaUserLoader } from "django-session/prisma";
 import { PrismaClient } from "./generated/prisma/client";

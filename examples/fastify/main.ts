@@ -2,7 +2,8 @@
 // read and written in Node. See README.md next to this file.
 import Fastify from "fastify";
 import { Pool } from "pg";
-import { DjangoSessionRepository, SqlRowAdapter, checkPassword, getUser, login, logout, type SqlExecutor } from "django-session";
+import { DjangoSessionRepository, SqlRowAdapter, type SqlExecutor } from "django-session";
+import { checkPassword, getUser, login, logout } from "django-session/auth";
 import { djangoSession } from "django-session/fastify";
 
 function requireEnv(name: string): string {

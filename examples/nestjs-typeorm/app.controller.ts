@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, UnauthorizedException } from "@nestjs/common";
-import { checkPassword, login, logout, type Session } from "django-session";
+import type { Session } from "django-session";
+import { checkPassword, login, logout } from "django-session/auth";
 import { CurrentUser, DjangoSession } from "django-session/nestjs";
 import { PostgresAuthUser, PostgresDjangoSession, type AuthUserEntity } from "django-session/typeorm";
 import { DataSource, MoreThan } from "typeorm";

@@ -5,7 +5,8 @@
  */
 import { createServer, type Server, type Socket } from "node:net";
 import { RESP_TYPES, createClient } from "redis";
-import { PickleError, pickleDumps } from "../../src";
+import { PickleError } from "../../src";
+import { pickleDumps } from "../../src/low-level";
 import { redisTestClient } from "../support/redis";
 import { DjangoRedisCache, RedisCommandTimeout, RedisSessionCache, decodeDjangoCacheValue, encodeDjangoCacheValue } from "../../src/adapters/redis";
 

@@ -4,14 +4,7 @@
  * the same re-hash decision; we accept every hash Django writes with its random salts; and
  * Django's get_session_auth_hash (and fallback hashes) equal ours.
  */
-import {
-  DEFAULT_PASSWORD_HASHERS,
-  checkPassword,
-  getSessionAuthHash,
-  makePassword,
-  verifyPassword,
-  type PasswordAlgorithm,
-} from "../../src";
+import { DEFAULT_PASSWORD_HASHERS, checkPassword, getSessionAuthHash, makePassword, verifyPassword, type PasswordAlgorithm } from "../../src/auth";
 import { runDjango } from "./support";
 
 interface Answer {

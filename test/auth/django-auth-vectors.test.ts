@@ -6,16 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import {
-  checkPassword,
-  getSessionAuthHash,
-  isPasswordUsable,
-  makePassword,
-  verifyPassword,
-  type MakePasswordOptions,
-  type PasswordAlgorithm,
-  type PasswordHasherOptions,
-} from "../../src";
+import { checkPassword, getSessionAuthHash, isPasswordUsable, makePassword, verifyPassword, type MakePasswordOptions, type PasswordAlgorithm, type PasswordHasherOptions } from "../../src/auth";
 
 type DjangoAnswer = boolean | { raises: string };
 

@@ -4,13 +4,8 @@
  * session is left alone, flushed, or moved to a new key.
  */
 import * as crypto from "../../src/core/crypto";
-import {
-  ImproperlyConfigured,
-  getSessionAuthHash,
-  getUser,
-  type AuthUser,
-  type GetUserOptions,
-} from "../../src";
+import { ImproperlyConfigured } from "../../src";
+import { getSessionAuthHash, getUser, type AuthUser, type GetUserOptions } from "../../src/auth";
 import { MODEL_BACKEND, OLDER_SECRET, OLD_SECRET, SECRET, openAuthStore, type AuthTestStore } from "./support";
 
 const PASSWORD = "pbkdf2_sha256$600000$salt$hash";

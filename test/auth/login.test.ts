@@ -3,15 +3,8 @@
  * (DjangoSessionRepository over SQLite): what they write, and when the key is cycled, the session
  * flushed, or both left alone.
  */
-import {
-  ImproperlyConfigured,
-  getSessionAuthHash,
-  getUser,
-  login,
-  logout,
-  updateSessionAuthHash,
-  type AuthUser,
-} from "../../src";
+import { ImproperlyConfigured } from "../../src";
+import { getSessionAuthHash, getUser, login, logout, updateSessionAuthHash, type AuthUser } from "../../src/auth";
 import { MODEL_BACKEND, SECRET, openAuthStore, type AuthTestStore } from "./support";
 
 const alice: AuthUser = { id: 1, password: "pbkdf2_sha256$600000$salt$alice", isActive: true };

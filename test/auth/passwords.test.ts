@@ -3,20 +3,8 @@
  * make_password, at low work factors (the real ones are exercised by django-auth-vectors.test.ts).
  */
 import * as nodeCrypto from "node:crypto";
-import {
-  DEFAULT_PASSWORD_HASHERS,
-  ImproperlyConfigured,
-  PasswordHasherLibraryMissing,
-  ScryptMemoryLimitExceeded,
-  UNUSABLE_PASSWORD_PREFIX,
-  checkPassword,
-  identifyHasher,
-  isPasswordUsable,
-  makePassword,
-  verifyPassword,
-  type PasswordAlgorithm,
-  type PasswordHasherOptions,
-} from "../../src";
+import { ImproperlyConfigured } from "../../src";
+import { DEFAULT_PASSWORD_HASHERS, PasswordHasherLibraryMissing, ScryptMemoryLimitExceeded, UNUSABLE_PASSWORD_PREFIX, checkPassword, identifyHasher, isPasswordUsable, makePassword, verifyPassword, type PasswordAlgorithm, type PasswordHasherOptions } from "../../src/auth";
 import { clearOptionalModuleCache, moduleLoader } from "../../src/auth/optional-module";
 
 const ALL: PasswordAlgorithm[] = ["pbkdf2_sha256", "pbkdf2_sha1", "argon2", "bcrypt_sha256", "bcrypt", "scrypt", "md5"];

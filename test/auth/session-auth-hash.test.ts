@@ -3,7 +3,8 @@
  * the hash's shape. Vectors from real Django are checked in django-auth-vectors.test.ts.
  */
 import { createHash, createHmac } from "node:crypto";
-import { ImproperlyConfigured, SESSION_AUTH_HASH_KEY_SALT, getSessionAuthHash } from "../../src";
+import { ImproperlyConfigured } from "../../src";
+import { SESSION_AUTH_HASH_KEY_SALT, getSessionAuthHash } from "../../src/auth";
 
 const SPEC_SECRET = "django-insecure-spec-vector-secret-0123456789";
 

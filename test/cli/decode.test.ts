@@ -2,7 +2,8 @@
  * `django-session decode`, `--help` and usage errors, on values real Django 5.2 wrote (and the
  * legacy and broken ones our codec and signer write with known content).
  */
-import { SessionCodec, SignedCookieCodec, TimestampSigner, b64Encode, DEFAULT_KEY_SALT } from "../../src";
+import { SessionCodec, SignedCookieCodec, TimestampSigner } from "../../src";
+import { b64Encode, DEFAULT_KEY_SALT } from "../../src/low-level";
 import { CLI, django, ensureCliBuilt, expectNoStack, parseJson, runCli } from "./cli-support";
 
 jest.setTimeout(60_000);

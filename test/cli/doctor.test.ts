@@ -4,7 +4,8 @@
  * legacy and corrupt rows, an empty or missing table, wrong column types, USE_TZ = False rows,
  * ISO text on SQLite, clock skew).
  */
-import { SessionCodec, TimestampSigner, b64Encode, DEFAULT_KEY_SALT } from "../../src";
+import { SessionCodec, TimestampSigner } from "../../src";
+import { b64Encode, DEFAULT_KEY_SALT } from "../../src/low-level";
 import { toDjangoDateText } from "../../src/core/django-datetime";
 import { DIALECTS, django, ensureCliBuilt, expectNoStack, openTestDatabase, parseJson, runCli, testKey, type CliTestDatabase, type Dialect } from "./cli-support";
 

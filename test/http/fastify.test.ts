@@ -1,6 +1,7 @@
 import "../support/fastify-inject";
 import Fastify, { type FastifyInstance } from "fastify";
-import { DjangoSessionRepository, ImproperlyConfigured, SqlRowAdapter, silentLogger, type SessionMiddlewareOptions } from "../../src";
+import { DjangoSessionRepository, ImproperlyConfigured, SqlRowAdapter, silentLogger } from "../../src";
+import { type SessionMiddlewareOptions } from "../../src/low-level";
 import { djangoSession } from "../../src/integrations/fastify";
 import { openSqlite, type RawDatabase } from "../support/raw-tables";
 import { attrs, describeSessionIntegration, NOW, sessionKeyOf, type HttpResult, type MountApp, type Routes } from "./session-integration-suite";

@@ -1,5 +1,7 @@
 import { cookieAttributes } from "../support/http";
-import { DjangoSessionRepository, SESSION_INTERRUPTED_MESSAGE, SqlRowAdapter, silentLogger, type Session, type SessionMiddlewareOptions } from "../../src";
+import { DjangoSessionRepository, SqlRowAdapter, silentLogger, type Session } from "../../src";
+import { SESSION_INTERRUPTED_MESSAGE } from "../../src/low-level";
+import { type SessionMiddlewareOptions } from "../../src/low-level";
 import type { SqlExecutor } from "../../src/adapters/sql/sql-row-adapter";
 import type { Dialect } from "../support/databases";
 import { openDatabase, type RawDatabase } from "../support/raw-tables";

@@ -9,7 +9,7 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import path from "node:path";
-import { pyJsonDumps, pyJsonLoads } from "../../src";
+import { pyJsonDumps, pyJsonLoads } from "../../src/low-level";
 
 export type DjangoVersion = "3.2" | "5.2";
 

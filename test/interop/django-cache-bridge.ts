@@ -7,7 +7,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { pyJsonDumps, pyJsonLoads } from "../../src";
+import { pyJsonDumps, pyJsonLoads } from "../../src/low-level";
 import { djangoPython, type DjangoVersion } from "./django-bridge";
 
 export interface CacheBridgeConfig {

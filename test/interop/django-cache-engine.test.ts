@@ -5,7 +5,8 @@
  */
 import { createClient } from "redis";
 import { redisTestClient } from "../support/redis";
-import { CreateError, PyDatetime, UpdateError, pickleDumps, type SessionLogger } from "../../src";
+import { CreateError, UpdateError, type SessionLogger } from "../../src";
+import { PyDatetime, pickleDumps } from "../../src/low-level";
 import { CACHE_MAX_CREATE_ATTEMPTS, CacheSessionRepository, SessionCreateExhausted } from "../../src/adapters/redis";
 import { DjangoCacheBridge } from "./django-cache-bridge";
 

@@ -8,7 +8,8 @@
  */
 import { join } from "node:path";
 import { createClient } from "redis";
-import { CachedDbSessionRepository, DjangoSessionRepository, SqlRowAdapter, pickleDumps, type SessionLogger } from "../../src";
+import { CachedDbSessionRepository, DjangoSessionRepository, SqlRowAdapter, type SessionLogger } from "../../src";
+import { pickleDumps } from "../../src/low-level";
 import { RedisSessionCache } from "../../src/adapters/redis";
 import { ensurePostgresDatabase, TMP_DIR } from "../support/databases";
 import { redisTestClient } from "../support/redis";

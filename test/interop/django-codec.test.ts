@@ -9,17 +9,8 @@
  */
 import fc from "fast-check";
 import { deflate } from "pako";
-import {
-  SessionCodec,
-  SignedCookieCodec,
-  TimestampSigner,
-  dumps,
-  loads,
-  pyJsonDumps,
-  signObject,
-  type SessionData,
-  type SessionLogger,
-} from "../../src";
+import { SessionCodec, SignedCookieCodec, TimestampSigner, dumps, loads, type SessionData, type SessionLogger } from "../../src";
+import { pyJsonDumps, signObject } from "../../src/low-level";
 import { DjangoBridge, type BridgeRequest, type DjangoVersion } from "./django-bridge";
 
 jest.setTimeout(20_000);

@@ -16,21 +16,9 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import {
-  DjangoSessionRepository,
-  expiryAge,
-  getUser,
-  login,
-  updateSessionAuthHash,
-  expiryDate,
-  parseDjangoDateText,
-  pyJsonDumps,
-  pyJsonLoads,
-  SqlRowAdapter,
-  toDjangoDateText,
-  type DjangoTimeOptions,
-  type SessionRowAdapter,
-} from "../../src";
+import { DjangoSessionRepository, SqlRowAdapter, type DjangoTimeOptions, type SessionRowAdapter } from "../../src";
+import { getUser, login, updateSessionAuthHash } from "../../src/auth";
+import { expiryAge, expiryDate, parseDjangoDateText, pyJsonDumps, pyJsonLoads, toDjangoDateText } from "../../src/low-level";
 import { DataSource } from "typeorm";
 import { createPrismaAdapter } from "../../src/adapters/prisma";
 import { createTypeOrmAdapter } from "../../src/adapters/typeorm";

@@ -1,4 +1,5 @@
-import { DjangoSessionRepository, ImproperlyConfigured, SessionInterrupted, SessionMiddlewareCore, SqlRowAdapter, addVaryCookie, readSessionCookie, silentLogger } from "../../src";
+import { DjangoSessionRepository, ImproperlyConfigured, SessionInterrupted, SqlRowAdapter, silentLogger } from "../../src";
+import { SessionMiddlewareCore, addVaryCookie, readSessionCookie } from "../../src/low-level";
 import { cookieAttributes } from "../support/http";
 import { openSqlite, type RawDatabase } from "../support/raw-tables";
 

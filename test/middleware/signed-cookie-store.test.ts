@@ -1,5 +1,6 @@
 import vectors from "../vectors/spec-vectors.json";
-import { SessionCookieTooLarge, SessionMiddlewareCore, SignedCookieSessionStore, silentLogger } from "../../src";
+import { SessionCookieTooLarge, SignedCookieSessionStore, silentLogger } from "../../src";
+import { SessionMiddlewareCore } from "../../src/low-level";
 
 const now = () => vectors.now * 1000;
 const store = (options: Partial<ConstructorParameters<typeof SignedCookieSessionStore>[0]> = {}) =>

@@ -47,7 +47,9 @@ const specifiers = Object.entries(pkg.exports)
 
 /** A few named exports per entry point that a user relies on (any other entry point is still loaded). */
 const EXPECTED_EXPORTS: Record<string, string[]> = {
-  "django-session": ["Signer", "TimestampSigner", "SessionCodec", "Session", "DjangoSessionRepository", "BadSignature", "UpdateError", "getUser", "checkPassword"],
+  "django-session": ["Signer", "TimestampSigner", "SessionCodec", "Session", "DjangoSessionRepository", "CachedDbSessionRepository", "BadSignature", "UpdateError", "isDjangoSessionError"],
+  "django-session/auth": ["getUser", "checkPassword", "login", "logout", "makePassword"],
+  "django-session/low-level": ["pickleLoads", "pyJsonLoads", "SessionMiddlewareCore", "signObject"],
   "django-session/prisma": ["createPrismaAdapter", "PrismaSessionAdapter"],
   "django-session/typeorm": ["createTypeOrmAdapter", "createDjangoSessionEntity", "PostgresDjangoSession"],
   "django-session/express": ["djangoSession", "getSession"],
@@ -284,6 +286,24 @@ describe("the npm tarball", () => {
     for (const paths of Object.values(pkg.typesVersions?.["*"] ?? {})) paths.forEach(add);
     Object.values(pkg.bin ?? {}).forEach(add);
     expect([...named].filter((file) => !tarballFiles.includes(file))).toEqual([]);
+  });
+
+  test("the root entry is small: Session, the engines, codec and signing, errors; the rest in subpaths", () => {
+    const installed = path.join(cjsProject, "node_modules", "django-session");
+    const root = require(path.join(installed, "dist", "cjs", "index.js")) as Record<string, unknown>;
+    const names = Object.keys(root).filter((name) => name !== "__esModule");
+    // About 40 names in all, lucia-sized, instead of the 155 the root once had.
+    expect(names.length).toBeLessThanOrEqual(40);
+    for (const internal of ["signObject", "pyFloatRepr", "integerExpiryOnly", "serializeSessionCookie", "pickleLoads", "getUser", "login", "checkPassword", "SessionMiddlewareCore"]) {
+      expect([internal, names.includes(internal)]).toEqual([internal, false]);
+    }
+    // What a backend needs of a Session is not part of the type users see.
+    const sessionTypes = fs.readFileSync(path.join(installed, "dist", "cjs", "core", "session.d.ts"), "utf8");
+    for (const member of ["backendState", "setSessionKeyForBackend", "replaceDataForBackend", "dataForSave", "changeSet"]) {
+      expect([member, sessionTypes.includes(member)]).toEqual([member, false]);
+    }
+    expect(sessionTypes).toContain("saveIfModified(): Promise<boolean>;");
+    expect(sessionTypes).toContain("getExpireAtBrowserClose(): boolean;");
   });
 
   test("npm publish --dry-run would publish this very tarball", () => {

@@ -1,4 +1,4 @@
-import { SESSION_INTERRUPTED_MESSAGE } from "../../src";
+import { SESSION_INTERRUPTED_MESSAGE } from "../../src/low-level";
 import { redisOutageDuringLoad, restartDuringLoad, type RestartReport } from "./support/faults";
 import { startMariaDb, startPostgres, startRedis, type Instance } from "./support/instances";
 import { clockMoved, keyCollisionOnCreate, poolExhaustion, rowDeletedMidRequest } from "./support/scenarios";

@@ -1,4 +1,5 @@
-import { DjangoSessionRepository, MAX_INT_DIGITS, PythonJsonError, SessionMiddlewareCore, pyJsonLoads, silentLogger } from "../../src";
+import { DjangoSessionRepository, PythonJsonError, silentLogger } from "../../src";
+import { MAX_INT_DIGITS, SessionMiddlewareCore, pyJsonLoads } from "../../src/low-level";
 import { PickleError, pickleDumps, pickleLoads } from "../../src/core/pickle";
 import { MAX_JSON_DEPTH } from "../../src/core/python-json";
 import { memoryAdapter } from "./support/fuzz";

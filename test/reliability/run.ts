@@ -14,7 +14,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
-import { SESSION_INTERRUPTED_MESSAGE } from "../../src";
+import { SESSION_INTERRUPTED_MESSAGE } from "../../src/low-level";
 import { redisOutageDuringLoad, restartDuringLoad, type RedisOutageReport, type RestartReport } from "./support/faults";
 import { cookieTarget, fuzz, pickleTarget, sessionCodecTarget, signedCookieCodecTarget, type FuzzReport, type FuzzTarget } from "./support/fuzz";
 import { startMariaDb, startPostgres, startRedis, type Instance } from "./support/instances";

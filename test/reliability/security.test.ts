@@ -2,19 +2,9 @@ import { pbkdf2Sync } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { inspect } from "node:util";
-import {
-  DjangoSessionRepository,
-  SessionCodec,
-  SessionMiddlewareCore,
-  SignedCookieCodec,
-  Signer,
-  TimestampSigner,
-  checkPassword,
-  getUser,
-  login,
-  type AuthUser,
-  type SessionLogger,
-} from "../../src";
+import { DjangoSessionRepository, SessionCodec, SignedCookieCodec, Signer, TimestampSigner, type SessionLogger } from "../../src";
+import { checkPassword, getUser, login, type AuthUser } from "../../src/auth";
+import { SessionMiddlewareCore } from "../../src/low-level";
 import { memoryAdapter } from "./support/fuzz";
 
 // Security properties as tests: signatures are compared in constant time, nothing secret reaches

@@ -1,4 +1,5 @@
-import { DjangoSessionRepository, SessionCodec, SessionMiddlewareCore, SqlRowAdapter, UpdateError, silentLogger, type SessionEventHandlers } from "../../src";
+import { DjangoSessionRepository, SessionCodec, SqlRowAdapter, UpdateError, silentLogger, type SessionEventHandlers } from "../../src";
+import { SessionMiddlewareCore } from "../../src/low-level";
 import { openDatabase, type RawDatabase } from "../support/raw-tables";
 import type { Dialect } from "../support/databases";
 
@@ -120,7 +121,8 @@ describe("configuration: the repository and its adapter must agree on time", () 
 
 describe("oldestDjangoVersion, checked once for every store", () => {
   test("3.2 stores integer expiry; 4.2 and 5.2 do not; anything else is a configuration error", async () => {
-    const { integerExpiryOnly, SignedCookieSessionStore } = await import("../../src");
+    const { SignedCookieSessionStore } = await import("../../src");
+    const { integerExpiryOnly } = await import("../../src/low-level");
     expect([integerExpiryOnly("3.2"), integerExpiryOnly("4.2"), integerExpiryOnly("5.2"), integerExpiryOnly()]).toEqual([true, false, false, false]);
     expect(() => integerExpiryOnly("4.0")).toThrow(/oldestDjangoVersion must be "3.2", "4.2" or "5.2"/);
     expect(() => new SignedCookieSessionStore({ secretKey: SECRET, oldestDjangoVersion: "3.1" as never })).toThrow(/oldestDjangoVersion/);

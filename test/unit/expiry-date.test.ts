@@ -2,7 +2,7 @@
  * The expiry math given a `Date` (issue 11): Django's `get_expiry_age(expiry=s.expire_date)`,
  * which cached_db uses for the lifetime of a cache entry filled from the database.
  */
-import { PyDatetime, expiryAge, expiryDate } from "../../src";
+import { PyDatetime, expiryAge, expiryDate } from "../../src/low-level";
 import { toStoredExpiry } from "../../src/core/expiry";
 
 const COOKIE_AGE = 1_209_600;

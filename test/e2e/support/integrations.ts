@@ -8,7 +8,7 @@ import express from "express";
 import Fastify from "fastify";
 import Koa from "koa";
 import { Hono } from "hono";
-import type { SessionMiddlewareOptions } from "../../../src";
+import type { SessionMiddlewareOptions } from "../../../src/low-level";
 import { djangoSession as expressSession } from "../../../src/integrations/express";
 import { djangoSession as fastifySession } from "../../../src/integrations/fastify";
 import { djangoSession as honoSession, type DjangoSessionVariables } from "../../../src/integrations/hono";

@@ -14,19 +14,9 @@
 import type { Server } from "node:http";
 import { DataSource } from "typeorm";
 import { PrismaPg } from "@prisma/adapter-pg";
-import {
-  DjangoSessionRepository,
-  checkPassword,
-  getUser,
-  login,
-  logout,
-  silentLogger,
-  type AuthUser,
-  type GetUserOptions,
-  type DjangoSessionRepositoryOptions,
-  type Session,
-  type SessionMiddlewareOptions,
-} from "../../../src";
+import { DjangoSessionRepository, silentLogger, type DjangoSessionRepositoryOptions, type Session } from "../../../src";
+import { checkPassword, getUser, login, logout, type AuthUser, type GetUserOptions } from "../../../src/auth";
+import { type SessionMiddlewareOptions } from "../../../src/low-level";
 import type { SessionRowAdapter } from "../../../src/engines/row-adapter";
 import { PostgresAuthUser, createTypeOrmAdapter, createTypeOrmUserLoader } from "../../../src/adapters/typeorm";
 import { createPrismaAdapter, createPrismaUserLoader } from "../../../src/adapters/prisma";

@@ -1,7 +1,8 @@
 import express from "express";
 import { Agent, createServer, request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
-import { DjangoSessionRepository, SESSION_INTERRUPTED_MESSAGE, SessionCodec, silentLogger, type DjangoSessionRepositoryOptions } from "../../../src";
+import { DjangoSessionRepository, SessionCodec, silentLogger, type DjangoSessionRepositoryOptions } from "../../../src";
+import { SESSION_INTERRUPTED_MESSAGE } from "../../../src/low-level";
 import { djangoSession } from "../../../src/integrations/express";
 import { capturingLogger, RELIABILITY_SECRET, startLoadApp } from "./app";
 import { createSessions } from "./load";
