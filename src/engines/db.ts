@@ -93,7 +93,8 @@ export class DjangoSessionRepository extends SessionEngine {
       );
     }
     this.codec = new SessionCodec(options);
-    this.adapter = adapter;
+    // The time is set once, on the engine: an adapter that was not given one gets the engine's.
+    this.adapter = adapter.time === undefined && typeof adapter.withTime === "function" ? adapter.withTime(options.time ?? {}) : adapter;
     const concurrency = options.concurrency ?? "merge";
     if (concurrency !== "merge" && concurrency !== "django") {
       throw new ImproperlyConfigured(`concurrency must be "merge" or "django" (got ${JSON.stringify(options.concurrency)}).`);

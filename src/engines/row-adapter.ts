@@ -20,8 +20,18 @@ export interface SessionRowAdapter {
   /** Which database this adapter talks to (used for messages and dialect-specific SQL). */
   readonly dialect: "postgres" | "mysql" | "sqlite";
 
-  /** Django's `USE_TZ`/`TIME_ZONE` the adapter writes `expire_date` with, when it has the option. */
+  /**
+   * Django's `USE_TZ`/`TIME_ZONE`, when the adapter was given its own (then the engine checks it
+   * agrees with the engine's). Leave it out: the engine hands the adapter its time (`withTime`).
+   */
   readonly time?: DjangoTimeOptions;
+
+  /**
+   * The same adapter writing `expire_date` for this `USE_TZ`/`TIME_ZONE`. The engine calls it
+   * with its own `time`, so a user sets the time once, on the engine. Optional: an adapter
+   * without it is used as it is.
+   */
+  withTime?(time: DjangoTimeOptions): SessionRowAdapter;
 
   /**
    * `SELECT session_data, expire_date FROM django_session WHERE session_key = ? AND expire_date > ?`

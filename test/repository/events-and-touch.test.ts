@@ -106,16 +106,33 @@ for (const dialect of ["postgres", "sqlite"] as Dialect[]) {
   });
 }
 
-describe("configuration: the repository and its adapter must agree on time", () => {
-  const executor = { dialect: "sqlite" as const, query: async () => [], execute: async () => 0, isUniqueViolation: () => false };
-  test("a USE_TZ=False repository over a default adapter is refused with the fix", () => {
-    expect(() => new DjangoSessionRepository({ secretKey: SECRET, adapter: new SqlRowAdapter(executor), time: { useTz: false, timeZone: "Europe/Paris" } })).toThrow(
-      /pass the same time/,
-    );
+describe("time is set once, on the engine, which hands it to its adapter", () => {
+  const paris = { useTz: false, timeZone: "Europe/Paris" };
+  let db: RawDatabase;
+  beforeAll(async () => {
+    db = await openDatabase("sqlite", "ds_time_once");
+    await db.recreate();
   });
+  afterAll(() => db.close());
+
+  test("a USE_TZ=False repository over an adapter given no time writes Paris wall-clock expire_date", async () => {
+    const now = Date.UTC(2030, 6, 1, 12, 0, 0); // 14:00 in Paris (summer time)
+    const repo = new DjangoSessionRepository({ secretKey: SECRET, adapter: new SqlRowAdapter(db.executor), time: paris, now: () => now, logger: silentLogger });
+    const s = repo.get();
+    await s.set("a", 1);
+    await s.save();
+    const [row] = await db.executor.query("SELECT expire_date FROM django_session WHERE session_key = ?", [s.sessionKey]);
+    // now + two weeks, as Django with USE_TZ=False writes it: naive local time.
+    expect(String(row?.expire_date)).toBe("2030-07-15 14:00:00");
+    expect(await repo.get(s.sessionKey).get("a")).toBe(1);
+  });
+
+  test("an adapter given a different time of its own is refused with the fix", () => {
+    expect(() => new DjangoSessionRepository({ secretKey: SECRET, adapter: new SqlRowAdapter(db.executor, { time: { useTz: true } }), time: paris })).toThrow(/pass the same time/);
+  });
+
   test("the same time on both is accepted", () => {
-    const time = { useTz: false, timeZone: "Europe/Paris" };
-    expect(() => new DjangoSessionRepository({ secretKey: SECRET, adapter: new SqlRowAdapter(executor, { time }), time })).not.toThrow();
+    expect(() => new DjangoSessionRepository({ secretKey: SECRET, adapter: new SqlRowAdapter(db.executor, { time: paris }), time: paris })).not.toThrow();
   });
 });
 

@@ -166,11 +166,15 @@ export class PrismaSessionAdapter implements SessionRowAdapter {
   readonly dialect: PrismaDialect;
   private readonly rows: SqlRowAdapter;
   private readonly executor: SqlExecutor;
-  /** `USE_TZ`/`TIME_ZONE` this adapter writes `expire_date` with (the repository checks it matches its own). */
-  readonly time: DjangoTimeOptions;
+  /** The `USE_TZ`/`TIME_ZONE` given to this adapter itself, if any (see `SessionRowAdapter.time`). */
+  readonly time?: DjangoTimeOptions;
+  private readonly zone: DjangoTimeOptions;
   private readonly confirmUpdateSql: string;
 
-  constructor(prisma: PrismaClientLike, options: PrismaAdapterOptions = {}) {
+  constructor(
+    private readonly prisma: PrismaClientLike,
+    private readonly options: PrismaAdapterOptions = {},
+  ) {
     if (
       typeof prisma !== "object" ||
       prisma === null ||
@@ -183,10 +187,15 @@ export class PrismaSessionAdapter implements SessionRowAdapter {
     }
     this.dialect = resolveDialect(prisma, options.dialect);
     this.executor = createPrismaExecutor(prisma, this.dialect);
-    this.time = options.time ?? {};
+    this.time = options.time;
+    this.zone = options.time ?? {};
     const table = quoteIdent(this.dialect, options.table ?? "django_session");
     this.rows = new SqlRowAdapter(this.executor, { table: options.table, time: options.time });
     this.confirmUpdateSql = `SELECT 1 AS found FROM ${table} WHERE session_key = ? AND session_data = ? AND expire_date = ? LIMIT 1`;
+  }
+
+  withTime(time: DjangoTimeOptions): PrismaSessionAdapter {
+    return new PrismaSessionAdapter(this.prisma, { ...this.options, time });
   }
 
   load(sessionKey: string, now: Date): Promise<Omit<SessionRow, "sessionKey"> | null> {
@@ -209,7 +218,7 @@ export class PrismaSessionAdapter implements SessionRowAdapter {
     const found = await this.executor.query(this.confirmUpdateSql, [
       row.sessionKey,
       row.sessionData,
-      toDjangoDateText(row.expireDate, this.time),
+      toDjangoDateText(row.expireDate, this.zone),
     ]);
     return found.length > 0;
   }

@@ -79,26 +79,32 @@ function statements(dialect: SqlExecutor["dialect"], tableName: string): Stateme
 export class SqlRowAdapter implements SessionRowAdapter {
   readonly dialect: SqlExecutor["dialect"];
   private readonly sql: Statements;
-  /** `USE_TZ`/`TIME_ZONE` this adapter writes `expire_date` with (the repository checks it matches its own). */
-  readonly time: DjangoTimeOptions;
+  /** The `USE_TZ`/`TIME_ZONE` given to this adapter itself, if any (see `SessionRowAdapter.time`). */
+  readonly time?: DjangoTimeOptions;
+  private readonly zone: DjangoTimeOptions;
 
   constructor(
     private readonly executor: SqlExecutor,
-    options: SqlRowAdapterOptions = {},
+    private readonly options: SqlRowAdapterOptions = {},
   ) {
     this.dialect = executor.dialect;
     this.sql = statements(executor.dialect, options.table ?? "django_session");
-    this.time = options.time ?? {};
+    this.time = options.time;
+    this.zone = options.time ?? {};
+  }
+
+  withTime(time: DjangoTimeOptions): SqlRowAdapter {
+    return new SqlRowAdapter(this.executor, { ...this.options, time });
   }
 
   /** The value bound for `expire_date`: an instant on PostgreSQL, Django's naive text elsewhere. */
   private toDb(date: Date): unknown {
-    return this.dialect === "postgres" ? date : toDjangoDateText(date, this.time);
+    return this.dialect === "postgres" ? date : toDjangoDateText(date, this.zone);
   }
 
   private fromDb(value: unknown): Date {
     if (value instanceof Date) return value;
-    const parsed = typeof value === "string" ? parseDjangoDateText(value, this.time) : null;
+    const parsed = typeof value === "string" ? parseDjangoDateText(value, this.zone) : null;
     if (parsed === null) throw new TypeError(`Unreadable expire_date value from ${this.dialect}`);
     return parsed;
   }
