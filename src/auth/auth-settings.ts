@@ -50,21 +50,23 @@ export interface AuthSettingsOptions {
   secretKey: Secret;
   /**
    * `SECRET_KEY_FALLBACKS` (Django 4.1+): hashes made under these still verify, and are then
-   * replaced by the current one under a new session key. Not available with `djangoVersion: "3.2"`.
+   * replaced by the current one under a new session key. Not available with `siteDjangoVersion: "3.2"`.
    * @default []
    */
   secretKeyFallbacks?: readonly Secret[];
   /** `AUTHENTICATION_BACKENDS`: the backend paths a session may name. @default ["django.contrib.auth.backends.ModelBackend"] */
   backends?: readonly string[];
   /**
-   * The Django whose `get_user()` to reproduce. `"3.2"` accepts its legacy sha1 session hashes
-   * (pre-3.1 sessions) and has no fallback keys; `"4.2"` and `"5.2"` behave the same.
+   * The Django version the site runs, whose `get_user()` to reproduce. `"3.2"` accepts its legacy
+   * sha1 session hashes (pre-3.1 sessions) and has no fallback keys; `"4.2"` and `"5.2"` behave
+   * the same. Not the engines' `oldestDjangoVersion`, which names the oldest Django that still
+   * reads the stored sessions (and so how they are written).
    * @default "5.2"
    */
-  djangoVersion?: DjangoVersion;
+  siteDjangoVersion?: DjangoVersion;
   /**
    * Django 3.1/3.2's `DEFAULT_HASHING_ALGORITHM`: the session auth hash algorithm. Only with
-   * `djangoVersion: "3.2"`; 4.0+ always use sha256.
+   * `siteDjangoVersion: "3.2"`; 4.0+ always use sha256.
    * @default "sha256"
    */
   defaultHashingAlgorithm?: SessionAuthHashAlgorithm;
@@ -75,7 +77,7 @@ export interface ResolvedAuthSettings {
   secretKey: Secret;
   secretKeyFallbacks: readonly Secret[];
   backends: readonly string[];
-  djangoVersion: DjangoVersion;
+  siteDjangoVersion: DjangoVersion;
   algorithm: SessionAuthHashAlgorithm;
 }
 
@@ -93,25 +95,25 @@ export function resolveAuthSettings(options: AuthSettingsOptions, caller: string
   if (!isSecret(options.secretKey) || options.secretKey.length === 0) {
     throw new ImproperlyConfigured(`${caller}: secretKey must be Django's SECRET_KEY, a non-empty string or Uint8Array.`);
   }
-  const djangoVersion = options.djangoVersion ?? "5.2";
-  if (!VERSIONS.includes(djangoVersion)) {
-    throw new ImproperlyConfigured(`${caller}: djangoVersion must be "3.2", "4.2" or "5.2" (got ${JSON.stringify(djangoVersion)}).`);
+  const siteDjangoVersion = options.siteDjangoVersion ?? "5.2";
+  if (!VERSIONS.includes(siteDjangoVersion)) {
+    throw new ImproperlyConfigured(`${caller}: siteDjangoVersion must be "3.2", "4.2" or "5.2" (got ${JSON.stringify(siteDjangoVersion)}).`);
   }
   const fallbacks = options.secretKeyFallbacks ?? [];
   if (!Array.isArray(fallbacks) || !fallbacks.every(isSecret)) {
     throw new ImproperlyConfigured(`${caller}: secretKeyFallbacks must be an array of strings or Uint8Arrays, like SECRET_KEY_FALLBACKS.`);
   }
-  if (djangoVersion === "3.2" && fallbacks.length > 0) {
+  if (siteDjangoVersion === "3.2" && fallbacks.length > 0) {
     throw new ImproperlyConfigured(
-      `${caller}: Django 3.2 has no SECRET_KEY_FALLBACKS, so it would log out sessions that a fallback key verifies; drop secretKeyFallbacks or set djangoVersion to "4.2"/"5.2".`,
+      `${caller}: Django 3.2 has no SECRET_KEY_FALLBACKS, so it would log out sessions that a fallback key verifies; drop secretKeyFallbacks or set siteDjangoVersion to "4.2"/"5.2".`,
     );
   }
   const algorithm = options.defaultHashingAlgorithm ?? "sha256";
   if (algorithm !== "sha256" && algorithm !== "sha1") {
     throw new ImproperlyConfigured(`${caller}: defaultHashingAlgorithm must be "sha256" or "sha1" (got ${JSON.stringify(algorithm)}).`);
   }
-  if (algorithm === "sha1" && djangoVersion !== "3.2") {
-    throw new ImproperlyConfigured(`${caller}: defaultHashingAlgorithm "sha1" is Django 3.1/3.2's DEFAULT_HASHING_ALGORITHM; set djangoVersion: "3.2" (4.0+ always use sha256).`);
+  if (algorithm === "sha1" && siteDjangoVersion !== "3.2") {
+    throw new ImproperlyConfigured(`${caller}: defaultHashingAlgorithm "sha1" is Django 3.1/3.2's DEFAULT_HASHING_ALGORITHM; set siteDjangoVersion: "3.2" (4.0+ always use sha256).`);
   }
   const backends = options.backends ?? DEFAULT_AUTHENTICATION_BACKENDS;
   if (!Array.isArray(backends) || backends.length === 0 || !backends.every((b) => typeof b === "string" && b.length > 0)) {
@@ -119,7 +121,7 @@ export function resolveAuthSettings(options: AuthSettingsOptions, caller: string
       `${caller}: backends must be a non-empty array of dotted backend paths, like AUTHENTICATION_BACKENDS (e.g. ["${MODEL_BACKEND}"]).`,
     );
   }
-  return { secretKey: options.secretKey, secretKeyFallbacks: fallbacks, backends, djangoVersion, algorithm };
+  return { secretKey: options.secretKey, secretKeyFallbacks: fallbacks, backends, siteDjangoVersion, algorithm };
 }
 
 /** `String(user.pk)`, Django's `pk.value_to_string(user)`. @internal */

@@ -64,7 +64,7 @@ function defaultUserCanAuthenticate(user: AuthUser, backend: string): boolean {
  * 2. `loadUser(id)` must return a user the backend accepts (ModelBackend: an active one).
  * 3. `_auth_user_hash` must equal `getSessionAuthHash(user.password, secretKey)` (constant time).
  *    Otherwise, if it equals the hash under a `secretKeyFallbacks` entry, the session is moved to
- *    a new key and the current hash stored (Django 4.1.8+); with `djangoVersion: "3.2"`, a legacy
+ *    a new key and the current hash stored (Django 4.1.8+); with `siteDjangoVersion: "3.2"`, a legacy
  *    sha1 hash is accepted as is. Anything else flushes the session: the user changed their
  *    password, or the hash is missing or forged.
  *
@@ -104,7 +104,7 @@ export async function getUser<U extends AuthUser>(session: AuthSession, options:
         return { user, backend, reason: "verified-fallback" };
       }
     }
-    if (settings.djangoVersion === "3.2") {
+    if (settings.siteDjangoVersion === "3.2") {
       // _legacy_get_session_auth_hash(): sha1 under SECRET_KEY, accepted without an upgrade.
       const legacy = getSessionAuthHash(user.password, settings.secretKey, { algorithm: "sha1" });
       if (constantTimeEqual(sessionHash, legacy)) return { user, backend, reason: "verified-legacy" };

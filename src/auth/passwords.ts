@@ -28,8 +28,8 @@ export const DEFAULT_PASSWORD_HASHERS: Readonly<Record<DjangoVersion, readonly P
  * for `makePassword`. Stored hashes are always checked with the parameters written in them.
  */
 export interface PasswordHasherOptions {
-  /** Which Django's defaults apply (`PASSWORD_HASHERS`, PBKDF2 iterations). @default "5.2" */
-  djangoVersion?: DjangoVersion;
+  /** The Django version the site runs: whose defaults apply (`PASSWORD_HASHERS`, PBKDF2 iterations). @default "5.2" */
+  siteDjangoVersion?: DjangoVersion;
   /**
    * `PASSWORD_HASHERS` as algorithm names, preferred first. Hashes of other algorithms never
    * verify, as in Django. Add `"bcrypt"` or `"md5"` here if your Django site lists
@@ -101,9 +101,9 @@ function positiveInt(name: string, value: unknown, fallback: number, min = 1): n
 
 function resolvePasswordSettings(options: PasswordHasherOptions, algorithmInPlay?: PasswordAlgorithm): ResolvedPasswordSettings {
   if (options === null || typeof options !== "object") throw new ImproperlyConfigured("Password options must be an object.");
-  const version = options.djangoVersion ?? "5.2";
+  const version = options.siteDjangoVersion ?? "5.2";
   if (!Object.prototype.hasOwnProperty.call(DEFAULT_PBKDF2_ITERATIONS, version)) {
-    throw new ImproperlyConfigured(`djangoVersion must be "3.2", "4.2" or "5.2" (got ${JSON.stringify(version)}).`);
+    throw new ImproperlyConfigured(`siteDjangoVersion must be "3.2", "4.2" or "5.2" (got ${JSON.stringify(version)}).`);
   }
   const hashers = options.passwordHashers ?? DEFAULT_PASSWORD_HASHERS[version];
   // A runtime check for untyped callers, on an unknown alias (narrowing `hashers` makes it any[]).

@@ -373,7 +373,7 @@ describe.each(CONFIGS)("auth_user made by Django $version on $dialect", (config)
   const { dialect, version } = config;
   let target: Target;
   let django: DjangoReport;
-  const auth = () => ({ secretKey: SECRET_KEY, djangoVersion: version });
+  const auth = () => ({ secretKey: SECRET_KEY, siteDjangoVersion: version });
 
   beforeAll(async () => {
     ({ target, django } = await prepare(config));

@@ -33,7 +33,7 @@ interface Check {
 for (const version of ["3.2", "5.2"] as const) {
   describe(`real Django ${version}`, () => {
     const hashersHere: PasswordAlgorithm[] = [...DEFAULT_PASSWORD_HASHERS[version], "bcrypt", "md5"];
-    const settings = { djangoVersion: version, passwordHashers: hashersHere };
+    const settings = { siteDjangoVersion: version, passwordHashers: hashersHere };
     const checks: Check[] = [];
     const sessionCases: { password: string; secretKey: string; secretKeyFallbacks?: string[]; algorithm?: "sha1" }[] = [];
     const makes: { algorithm: PasswordAlgorithm; password: string }[] = [];
@@ -111,7 +111,7 @@ for (const version of ["3.2", "5.2"] as const) {
 
     if (version === "3.2") {
       test("Django 3.2 has no scrypt: makePassword refuses to write what it cannot read", async () => {
-        await expect(makePassword("pw", { djangoVersion: "3.2", algorithm: "scrypt" })).rejects.toThrow(/PASSWORD_HASHERS/);
+        await expect(makePassword("pw", { siteDjangoVersion: "3.2", algorithm: "scrypt" })).rejects.toThrow(/PASSWORD_HASHERS/);
       });
     }
 

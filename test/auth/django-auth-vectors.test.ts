@@ -101,7 +101,7 @@ for (const version of ["3.2", "5.2"] as const) {
     // Django's settings when the file was written: its PASSWORD_HASHERS (default list + bcrypt +
     // md5), its PBKDF2 iterations, and its argon2-cffi's hash length.
     const settings: PasswordHasherOptions = {
-      djangoVersion: version,
+      siteDjangoVersion: version,
       passwordHashers: file.passwordHashers,
       hashLength: file.argon2DefaultHashLength ?? undefined,
     };

@@ -211,35 +211,35 @@ describe("SECRET_KEY_FALLBACKS (Django 4.1.8+, #34384)", () => {
   });
 });
 
-describe("djangoVersion 3.2", () => {
+describe("siteDjangoVersion 3.2", () => {
   test("accepts the legacy sha1 hash (pre-3.1 sessions) without cycling", async () => {
     const legacy = getSessionAuthHash(PASSWORD, SECRET, { algorithm: "sha1" });
     expect(legacy).toMatch(/^[0-9a-f]{40}$/);
     const session = await loggedIn({}, legacy);
     const key = session.sessionKey;
-    expect(await getUser(session, options({ djangoVersion: "3.2" }))).toEqual({ user: alice, backend: MODEL_BACKEND, reason: "verified-legacy" });
+    expect(await getUser(session, options({ siteDjangoVersion: "3.2" }))).toEqual({ user: alice, backend: MODEL_BACKEND, reason: "verified-legacy" });
     expect(session.sessionKey).toBe(key);
     expect(session.modified).toBe(false);
   });
 
   test("4.2 and 5.2 log the legacy sha1 hash out", async () => {
-    for (const djangoVersion of ["4.2", "5.2"] as const) {
+    for (const siteDjangoVersion of ["4.2", "5.2"] as const) {
       const session = await loggedIn({}, getSessionAuthHash(PASSWORD, SECRET, { algorithm: "sha1" }));
-      expect((await getUser(session, options({ djangoVersion }))).reason).toBe("hash-mismatch");
+      expect((await getUser(session, options({ siteDjangoVersion }))).reason).toBe("hash-mismatch");
     }
   });
 
   test("DEFAULT_HASHING_ALGORITHM = 'sha1': the sha1 hash is the current one", async () => {
     const session = await loggedIn({}, getSessionAuthHash(PASSWORD, SECRET, { algorithm: "sha1" }));
-    expect((await getUser(session, options({ djangoVersion: "3.2", defaultHashingAlgorithm: "sha1" }))).reason).toBe("verified");
+    expect((await getUser(session, options({ siteDjangoVersion: "3.2", defaultHashingAlgorithm: "sha1" }))).reason).toBe("verified");
     const sha256 = await loggedIn();
     // ...and the sha256 one is then unknown (3.2 compares against the sha1 current and legacy hashes).
-    expect((await getUser(sha256, options({ djangoVersion: "3.2", defaultHashingAlgorithm: "sha1" }))).reason).toBe("hash-mismatch");
+    expect((await getUser(sha256, options({ siteDjangoVersion: "3.2", defaultHashingAlgorithm: "sha1" }))).reason).toBe("hash-mismatch");
   });
 
   test("3.2 has no fallback keys: a configuration error", async () => {
     const session = await loggedIn();
-    await expect(getUser(session, options({ djangoVersion: "3.2", secretKeyFallbacks: [OLD_SECRET] }))).rejects.toThrow(/3\.2 has no SECRET_KEY_FALLBACKS/);
+    await expect(getUser(session, options({ siteDjangoVersion: "3.2", secretKeyFallbacks: [OLD_SECRET] }))).rejects.toThrow(/3\.2 has no SECRET_KEY_FALLBACKS/);
   });
 });
 
@@ -248,11 +248,11 @@ describe("configuration errors name the option", () => {
     [{ secretKey: "" }, /secretKey/],
     [{ secretKey: undefined }, /secretKey/],
     [{ loadUser: "nope" }, /loadUser/],
-    [{ djangoVersion: "4.0" }, /djangoVersion/],
+    [{ siteDjangoVersion: "4.0" }, /siteDjangoVersion/],
     [{ backends: [] }, /backends/],
     [{ secretKeyFallbacks: "old" }, /secretKeyFallbacks/],
     [{ defaultHashingAlgorithm: "md5" }, /defaultHashingAlgorithm/],
-    [{ defaultHashingAlgorithm: "sha1" }, /djangoVersion: "3.2"/],
+    [{ defaultHashingAlgorithm: "sha1" }, /siteDjangoVersion: "3.2"/],
   ])("%p", async (overrides, message) => {
     const session = store.repository.get();
     const promise = getUser(session, { ...options(), ...(overrides as object) } as GetUserOptions<typeof alice>);

@@ -124,9 +124,9 @@ describe("login", () => {
     });
   });
 
-  test("djangoVersion 3.2 with DEFAULT_HASHING_ALGORITHM='sha1' writes the sha1 hash", async () => {
+  test("siteDjangoVersion 3.2 with DEFAULT_HASHING_ALGORITHM='sha1' writes the sha1 hash", async () => {
     const session = store.repository.get();
-    await login(session, alice, { secretKey: SECRET, djangoVersion: "3.2", defaultHashingAlgorithm: "sha1" });
+    await login(session, alice, { secretKey: SECRET, siteDjangoVersion: "3.2", defaultHashingAlgorithm: "sha1" });
     expect(await session.get("_auth_user_hash")).toBe(getSessionAuthHash(alice.password, SECRET, { algorithm: "sha1" }));
   });
 

@@ -45,8 +45,8 @@ describe("round trips for every hasher", () => {
   });
 
   test("Django's default work factors per version", async () => {
-    expect(await makePassword("pw", { djangoVersion: "3.2" })).toMatch(/^pbkdf2_sha256\$260000\$/);
-    expect(await makePassword("pw", { djangoVersion: "4.2" })).toMatch(/^pbkdf2_sha256\$600000\$/);
+    expect(await makePassword("pw", { siteDjangoVersion: "3.2" })).toMatch(/^pbkdf2_sha256\$260000\$/);
+    expect(await makePassword("pw", { siteDjangoVersion: "4.2" })).toMatch(/^pbkdf2_sha256\$600000\$/);
     expect(await makePassword("pw")).toMatch(/^pbkdf2_sha256\$1000000\$/);
   });
 
@@ -56,14 +56,14 @@ describe("round trips for every hasher", () => {
     const stored = Object.fromEntries(
       await Promise.all((["pbkdf2_sha256", "pbkdf2_sha1", "scrypt", "bcrypt", "md5"] as const).map(async (algorithm) => [algorithm, await makePassword("pw", { ...FAST, algorithm })])),
     ) as Record<"pbkdf2_sha256" | "pbkdf2_sha1" | "scrypt" | "bcrypt" | "md5", string>;
-    const verifies = async (djangoVersion: "3.2" | "5.2") =>
-      Object.fromEntries(await Promise.all(Object.entries(stored).map(async ([algorithm, encoded]) => [algorithm, await checkPassword("pw", encoded, { djangoVersion })])));
+    const verifies = async (siteDjangoVersion: "3.2" | "5.2") =>
+      Object.fromEntries(await Promise.all(Object.entries(stored).map(async ([algorithm, encoded]) => [algorithm, await checkPassword("pw", encoded, { siteDjangoVersion })])));
     expect(await verifies("3.2")).toEqual({ pbkdf2_sha256: true, pbkdf2_sha1: true, scrypt: false, bcrypt: false, md5: false });
     expect(await verifies("5.2")).toEqual({ pbkdf2_sha256: true, pbkdf2_sha1: true, scrypt: true, bcrypt: false, md5: false });
     // What the defaults hold beyond that, in Django's order, is what verifies with no option at all.
     for (const version of ["3.2", "5.2"] as const) {
       for (const [algorithm, encoded] of Object.entries(stored)) {
-        expect([algorithm, await checkPassword("pw", encoded, { djangoVersion: version })]).toEqual([algorithm, DEFAULT_PASSWORD_HASHERS[version].includes(algorithm as PasswordAlgorithm)]);
+        expect([algorithm, await checkPassword("pw", encoded, { siteDjangoVersion: version })]).toEqual([algorithm, DEFAULT_PASSWORD_HASHERS[version].includes(algorithm as PasswordAlgorithm)]);
       }
     }
   });
@@ -263,7 +263,7 @@ describe("makePassword arguments", () => {
     await expect(makePassword("pw", { algorithm: "bcrypt" })).rejects.toThrow(
       "Unknown password hashing algorithm 'bcrypt'. Did you specify it in the PASSWORD_HASHERS setting?",
     );
-    await expect(makePassword("pw", { algorithm: "scrypt", djangoVersion: "3.2" })).rejects.toBeInstanceOf(ImproperlyConfigured);
+    await expect(makePassword("pw", { algorithm: "scrypt", siteDjangoVersion: "3.2" })).rejects.toBeInstanceOf(ImproperlyConfigured);
   });
 
   test("bad salts, passwords and settings", async () => {
@@ -272,7 +272,7 @@ describe("makePassword arguments", () => {
     await expect(makePassword(42 as unknown as string)).rejects.toThrow("Password must be a string, got number.");
     await expect(makePassword("pw", { passwordHashers: ["sha1" as PasswordAlgorithm] })).rejects.toThrow(/"sha1" is not a hasher/);
     await expect(makePassword("pw", { passwordHashers: [] })).rejects.toThrow(/passwordHashers/);
-    await expect(makePassword("pw", { djangoVersion: "4.1" as "4.2" })).rejects.toThrow(/djangoVersion/);
+    await expect(makePassword("pw", { siteDjangoVersion: "4.1" as "4.2" })).rejects.toThrow(/siteDjangoVersion/);
     await expect(makePassword("pw", { iterations: 0 })).rejects.toThrow(/iterations/);
     await expect(makePassword("pw", { ...fast("scrypt"), workFactor: 1000 })).rejects.toThrow(/power of 2/);
     await expect(makePassword("pw", { rounds: 3 })).rejects.toThrow(/rounds/);

@@ -1,7 +1,7 @@
 /**
  * End to end with real Django 3.2 (`$DJANGO32_PYTHON`, default Debian's python3-django): see
  * test/e2e/support/e2e-suite.ts. The Node side runs with `oldestDjangoVersion: "3.2"` and
- * `djangoVersion: "3.2"`. Fails, never skips, without Django.
+ * `siteDjangoVersion: "3.2"`. Fails, never skips, without Django.
  */
 import { describeDjangoE2E } from "./support/e2e-suite";
 

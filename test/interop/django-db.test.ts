@@ -870,7 +870,7 @@ for (const kind of ADAPTERS) {
         });
 
         test("our auth login/getUser/updateSessionAuthHash and Django's login/get_user/password change agree", async () => {
-          const auth = { secretKey: SECRET_KEY, djangoVersion: v.version } as const;
+          const auth = { secretKey: SECRET_KEY, siteDjangoVersion: v.version } as const;
           const row = async (password?: string) => {
             const found = await django.call("user", { username: "carol", password });
             return { id: found.id as number, password: found.password as string, isActive: found.is_active as boolean };

@@ -78,7 +78,7 @@ export interface Reply {
 }
 
 export interface Handlers {
-  /** The getUser() options the routes use (secretKey, djangoVersion, loadUser reading auth_user). */
+  /** The getUser() options the routes use (secretKey, siteDjangoVersion, loadUser reading auth_user). */
   auth: GetUserOptions<NodeUser>;
   login(session: Session, form: Record<string, string | undefined>): Promise<Reply>;
   logout(session: Session): Promise<Reply>;
@@ -102,14 +102,14 @@ export function routeTable(handlers: Handlers): RouteTable {
 }
 
 export function createHandlers(version: DjangoVersion, secretKey: string, db: NodeDatabase): Handlers {
-  const auth = { secretKey, djangoVersion: version };
+  const auth = { secretKey, siteDjangoVersion: version };
   const loadUser = (id: string) => db.loadUser(id);
   return {
     auth: { ...auth, loadUser },
     async login(session, form) {
       const user = form.username ? await db.userByUsername(form.username) : null;
       // ModelBackend.authenticate: the password, then user_can_authenticate (is_active).
-      if (!user || !(await checkPassword(form.password, user.password, { djangoVersion: version })) || !user.isActive) {
+      if (!user || !(await checkPassword(form.password, user.password, { siteDjangoVersion: version })) || !user.isActive) {
         return { status: 401, body: { ok: false } };
       }
       const result = await login(session, user, auth);
