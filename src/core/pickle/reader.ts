@@ -95,7 +95,8 @@ const utf8Strict = new TextDecoder("utf-8", { fatal: true });
 
 function hasEncodedSurrogate(bytes: Uint8Array): boolean {
   for (let i = bytes.indexOf(0xed); i !== -1 && i + 1 < bytes.length; i = bytes.indexOf(0xed, i + 1)) {
-    if (bytes[i + 1] >= 0xa0 && bytes[i + 1] <= 0xbf) return true;
+    const next = bytes[i + 1];
+    if (next !== undefined && next >= 0xa0 && next <= 0xbf) return true;
   }
   return false;
 }
@@ -117,27 +118,30 @@ function decodeUtf8(bytes: Uint8Array): string {
       return bad();
     }
   }
+  // The 6 payload bits of the continuation byte at `at`; a missing or non-continuation byte is invalid.
+  const cont = (at: number): number => {
+    const b = bytes[at];
+    if (b === undefined || (b & 0xc0) !== 0x80) return bad();
+    return b & 0x3f;
+  };
   let out = "";
   let i = 0;
-  const n = bytes.length;
-  while (i < n) {
+  for (;;) {
     const b0 = bytes[i];
+    if (b0 === undefined) break; // the end of the str
     let cp: number;
     if (b0 < 0x80) {
       cp = b0;
       i += 1;
     } else if (b0 >= 0xc2 && b0 <= 0xdf) {
-      if (i + 1 >= n || (bytes[i + 1] & 0xc0) !== 0x80) bad();
-      cp = ((b0 & 0x1f) << 6) | (bytes[i + 1] & 0x3f);
+      cp = ((b0 & 0x1f) << 6) | cont(i + 1);
       i += 2;
     } else if (b0 >= 0xe0 && b0 <= 0xef) {
-      if (i + 2 >= n || (bytes[i + 1] & 0xc0) !== 0x80 || (bytes[i + 2] & 0xc0) !== 0x80) bad();
-      cp = ((b0 & 0x0f) << 12) | ((bytes[i + 1] & 0x3f) << 6) | (bytes[i + 2] & 0x3f);
+      cp = ((b0 & 0x0f) << 12) | (cont(i + 1) << 6) | cont(i + 2);
       if (cp < 0x800) bad(); // overlong (surrogates allowed: surrogatepass)
       i += 3;
     } else if (b0 >= 0xf0 && b0 <= 0xf4) {
-      if (i + 3 >= n || (bytes[i + 1] & 0xc0) !== 0x80 || (bytes[i + 2] & 0xc0) !== 0x80 || (bytes[i + 3] & 0xc0) !== 0x80) bad();
-      cp = ((b0 & 0x07) << 18) | ((bytes[i + 1] & 0x3f) << 12) | ((bytes[i + 2] & 0x3f) << 6) | (bytes[i + 3] & 0x3f);
+      cp = ((b0 & 0x07) << 18) | (cont(i + 1) << 12) | (cont(i + 2) << 6) | cont(i + 3);
       if (cp < 0x10000 || cp > 0x10ffff) bad();
       i += 4;
     } else {
@@ -175,6 +179,8 @@ class Reader {
   /** Values pushed so far: bounded while reading, not only in finish() (8 MiB of EMPTY_LIST is 8M arrays). */
   private pushed = 0;
   private frameEnd = -1;
+  /** The input's bytes as a DataView: fixed-width reads after need() has checked the length. */
+  private readonly view: DataView;
 
   constructor(
     private readonly data: Uint8Array,
@@ -184,6 +190,7 @@ class Reader {
     this.maxMemo = options.maxMemo ?? DEFAULT_MAX_MEMO;
     this.maxItems = options.maxItems ?? DEFAULT_MAX_ITEMS;
     this.datetime = options.datetime ?? true;
+    this.view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   }
 
   private need(n: number): number {
@@ -194,13 +201,11 @@ class Reader {
   }
 
   private u8(): number {
-    return this.data[this.need(1)];
+    return this.view.getUint8(this.need(1));
   }
 
   private u32(): number {
-    const at = this.need(4);
-    const d = this.data;
-    return (d[at] | (d[at + 1] << 8) | (d[at + 2] << 16)) + d[at + 3] * 0x1000000;
+    return this.view.getUint32(this.need(4), true);
   }
 
   /** A little-endian u64 length: any value past the bytes left is truncation, whatever its size. */
@@ -288,33 +293,44 @@ class Reader {
   private reduce(callable: StackItem, args: StackItem): StackItem {
     if (!(callable instanceof GlobalRef)) throw new PickleError("refused", "refused REDUCE: only whitelisted datetime types are constructed");
     if (!Array.isArray(args) || !this.tuples.has(args)) throw new PickleError("malformed", "REDUCE arguments are not a tuple");
-    const bad = (): never => {
+    // Held as unknown[] (Array.isArray alone gives any[]), so every argument is checked before use.
+    const items: readonly unknown[] = args;
+    // Typed explicitly so that a call to it narrows what follows (a never-returning call).
+    const bad: () => never = () => {
       throw new PickleError("refused", `refused REDUCE of ${callable.kind} with unexpected arguments`);
     };
+    const isInt = (a: unknown): a is number => typeof a === "number" && Number.isInteger(a);
     switch (callable.kind) {
       case "timedelta": {
-        if (args.length !== 3 || !args.every((a) => typeof a === "number" && Number.isInteger(a))) bad();
-        const [days, seconds, micro] = args as number[];
+        const [days, seconds, micro] = items;
+        if (items.length !== 3 || !isInt(days) || !isInt(seconds) || !isInt(micro)) bad();
         if (micro !== 0 || Math.abs(days) > 999999999 || seconds < 0 || seconds >= 86400) bad();
         return new PyTimedelta(days * 86400 + seconds);
       }
       case "timezone": {
-        if (args.length < 1 || args.length > 2 || !(args[0] instanceof PyTimedelta)) bad();
-        if (args.length === 2 && typeof args[1] !== "string") bad();
-        const offset = (args[0] as PyTimedelta).seconds;
+        const [delta, name] = items;
+        if (items.length < 1 || items.length > 2 || !(delta instanceof PyTimedelta)) bad();
+        if (items.length === 2 && typeof name !== "string") bad();
+        const offset = delta.seconds;
         if (offset <= -86400 || offset >= 86400) bad();
         return new PyTzinfo(offset);
       }
       case "pytz_utc":
-        if (args.length !== 0) bad();
+        if (items.length !== 0) bad();
         return new PyTzinfo(0);
       case "datetime": {
-        if (args.length < 1 || args.length > 2 || !(args[0] instanceof PyBytes)) bad();
-        if (args.length === 2 && !(args[1] instanceof PyTzinfo) && args[1] !== null) bad();
-        const s = (args[0] as PyBytes).bytes;
+        const [state, tzinfo] = items;
+        if (items.length < 1 || items.length > 2 || !(state instanceof PyBytes)) bad();
+        if (items.length === 2 && !(tzinfo instanceof PyTzinfo) && tzinfo !== null) bad();
+        const s = state.bytes;
         if (s.length !== 10) bad();
-        const tz = args.length === 2 && args[1] instanceof PyTzinfo ? args[1].offset : null;
-        return new PyDatetime(s[0] * 256 + s[1], s[2] & 0x7f, s[3], s[4], s[5], s[6], (s[7] << 16) | (s[8] << 8) | s[9], tz, (s[2] >> 7) as 0 | 1);
+        // The 10-byte state: year (u16 big-endian), month (with fold in its top bit), day, hour,
+        // minute, second, microsecond (u24 big-endian).
+        const v = new DataView(s.buffer, s.byteOffset, s.byteLength);
+        const monthByte = v.getUint8(2);
+        const micro = (v.getUint8(7) << 16) | v.getUint16(8);
+        const tz = tzinfo instanceof PyTzinfo ? tzinfo.offset : null;
+        return new PyDatetime(v.getUint16(0), monthByte & 0x7f, v.getUint8(3), v.getUint8(4), v.getUint8(5), v.getUint8(6), micro, tz, monthByte & 0x80 ? 1 : 0);
       }
     }
   }
@@ -373,31 +389,24 @@ class Reader {
         case OP.BININT1:
           this.push(this.u8());
           break;
-        case OP.BININT2: {
-          const at = this.need(2);
-          this.push(d[at] | (d[at + 1] << 8));
+        case OP.BININT2:
+          this.push(this.view.getUint16(this.need(2), true));
           break;
-        }
-        case OP.BININT: {
-          const at = this.need(4);
-          this.push(d[at] | (d[at + 1] << 8) | (d[at + 2] << 16) | (d[at + 3] << 24));
+        case OP.BININT:
+          this.push(this.view.getInt32(this.need(4), true));
           break;
-        }
         case OP.LONG1:
           this.push(decodeLong(this.bytes(this.u8())));
           break;
         case OP.LONG4: {
-          const at = this.need(4);
-          const n = d[at] | (d[at + 1] << 8) | (d[at + 2] << 16) | (d[at + 3] << 24);
+          const n = this.view.getInt32(this.need(4), true);
           if (n < 0) throw new PickleError("malformed", "LONG pickle has negative byte count");
           this.push(decodeLong(this.bytes(n)));
           break;
         }
-        case OP.BINFLOAT: {
-          const at = this.need(8);
-          this.push(new DataView(d.buffer, d.byteOffset + at, 8).getFloat64(0, false));
+        case OP.BINFLOAT:
+          this.push(this.view.getFloat64(this.need(8), false));
           break;
-        }
         case OP.SHORT_BINUNICODE:
           this.push(decodeUtf8(this.bytes(this.u8())));
           break;
@@ -599,15 +608,21 @@ function decodeDecimal(text: string): number | bigint {
 function decodeLong(bytes: Uint8Array): number | bigint {
   const n = bytes.length;
   if (n === 0) return 0;
+  // The sign bit (the top bit of the last byte) is set exactly when the unsigned value is at
+  // least 2 ** (8n - 1).
   if (n <= 6) {
     let value = 0;
-    for (let i = n - 1; i >= 0; i--) value = value * 256 + bytes[i];
-    if (bytes[n - 1] & 0x80) value -= 2 ** (8 * n);
+    let scale = 1;
+    for (const b of bytes) {
+      value += b * scale;
+      scale *= 256;
+    }
+    if (value >= 2 ** (8 * n - 1)) value -= 2 ** (8 * n);
     return value;
   }
   let hex = "";
-  for (let i = n - 1; i >= 0; i--) hex += bytes[i].toString(16).padStart(2, "0");
+  for (const b of bytes.slice().reverse()) hex += b.toString(16).padStart(2, "0");
   let value = BigInt(`0x${hex}`);
-  if (bytes[n - 1] & 0x80) value -= 1n << BigInt(8 * n);
+  if (value >= 1n << BigInt(8 * n - 1)) value -= 1n << BigInt(8 * n);
   return Number.MIN_SAFE_INTEGER <= value && value <= Number.MAX_SAFE_INTEGER ? Number(value) : value;
 }

@@ -102,7 +102,9 @@ function encodeLong(x: bigint): Uint8Array {
     out[i] = Number(v & 0xffn);
     v >>= 8n;
   }
-  if (negative && nbytes > 1 && out[nbytes - 1] === 0xff && (out[nbytes - 2] & 0x80) !== 0) return out.subarray(0, nbytes - 1);
+  // A redundant 0xff sign byte (the byte below it already has its top bit set) is dropped.
+  const below = nbytes > 1 ? out[nbytes - 2] : undefined;
+  if (negative && below !== undefined && out[nbytes - 1] === 0xff && (below & 0x80) !== 0) return out.subarray(0, nbytes - 1);
   return out;
 }
 
@@ -299,22 +301,23 @@ class Writer {
   private saveDict(dict: Record<string, unknown>): void {
     this.w.byte(OP.EMPTY_DICT);
     this.memoize();
-    const keys = Object.keys(dict);
-    if (keys.length === 0) return;
-    if (keys.length === 1) {
-      this.save(keys[0], true);
-      this.save(dict[keys[0]]);
+    const entries = Object.entries(dict);
+    if (entries.length === 0) return;
+    const only = entries.length === 1 ? entries[0] : undefined;
+    if (only !== undefined) {
+      this.save(only[0], true);
+      this.save(only[1]);
       this.w.byte(OP.SETITEM);
       return;
     }
     let start = 0;
     let batch: number;
     do {
-      batch = Math.min(BATCHSIZE, keys.length - start);
+      batch = Math.min(BATCHSIZE, entries.length - start);
       this.w.byte(OP.MARK);
-      for (let i = start; i < start + batch; i++) {
-        this.save(keys[i], true);
-        this.save(dict[keys[i]]);
+      for (const [key, value] of entries.slice(start, start + batch)) {
+        this.save(key, true);
+        this.save(value);
       }
       this.w.byte(OP.SETITEMS);
       start += batch;
