@@ -34,7 +34,8 @@ function resolveBackend(user: AuthUser, explicit: unknown, backends: readonly st
   // `backend or user.backend`; a user without the attribute falls back to the only backend.
   const backend = explicit ? explicit : user.backend;
   if (backend === undefined) {
-    if (backends.length === 1) return backends[0];
+    const [only] = backends;
+    if (backends.length === 1 && only !== undefined) return only;
     throw new ImproperlyConfigured(MULTIPLE_BACKENDS);
   }
   if (typeof backend !== "string") throw new ImproperlyConfigured(`backend must be a dotted import path string (got ${backend === null ? "null" : typeof backend}).`);

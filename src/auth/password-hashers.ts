@@ -96,6 +96,14 @@ export function pySplit(text: string, sep: string, maxsplit: number): string[] {
   return out;
 }
 
+/** A tuple of `N` strings. */
+type Fields<N extends number, T extends string[] = []> = T["length"] extends N ? T : Fields<N, [...T, string]>;
+
+/** Whether `parts` (what `pySplit` gave) has exactly `n` fields: Django's unpacking of a split. */
+function hasFields<N extends number>(parts: string[], n: N): parts is Fields<N> {
+  return parts.length === n;
+}
+
 /**
  * A positive integer exactly as `%d` writes it. Django parses with `int()` (which takes `+5`,
  * ` 5`, `0005`, `5_000`) but then compares the whole re-encoded string, so only the canonical
@@ -140,7 +148,7 @@ function pbkdf2Hasher(algorithm: "pbkdf2_sha256" | "pbkdf2_sha1", digest: "sha25
   };
   const decode = (encoded: string) => {
     const parts = pySplit(encoded, "$", 3);
-    if (parts.length !== 4 || parts[0] !== algorithm) return null;
+    if (!hasFields(parts, 4) || parts[0] !== algorithm) return null;
     return { iterations: parts[1], salt: parts[2], hash: parts[3] };
   };
   return {
@@ -217,7 +225,7 @@ const scryptHasher: Hasher = {
   async verify(password, encoded, settings) {
     // scrypt$<work_factor>$<salt>$<block_size>$<parallelism>$<hash>
     const parts = pySplit(encoded, "$", 6);
-    if (parts.length !== 6 || parts[0] !== "scrypt" || parts[2] === "" || parts[2].includes("$")) return false;
+    if (!hasFields(parts, 6) || parts[0] !== "scrypt" || parts[2] === "" || parts[2].includes("$")) return false;
     const n = canonicalInt(parts[1], 2 ** 30);
     const r = canonicalInt(parts[3], 2 ** 20);
     const p = canonicalInt(parts[4], 2 ** 20);
@@ -227,7 +235,7 @@ const scryptHasher: Hasher = {
   },
   mustUpdate(encoded, settings) {
     const parts = pySplit(encoded, "$", 6);
-    if (parts.length !== 6) return null;
+    if (!hasFields(parts, 6)) return null;
     const [n, r, p] = [pyInt(parts[1]), pyInt(parts[3]), pyInt(parts[4])];
     if (n === null || r === null || p === null) return null;
     return n !== settings.workFactor || r !== settings.blockSize || p !== settings.scryptParallelism;
@@ -245,7 +253,12 @@ interface Argon2Module {
   ): Promise<Buffer>;
 }
 
-const ARGON2_TYPES: Readonly<Record<string, number>> = { argon2d: 0, argon2i: 1, argon2id: 2 };
+type Argon2Variety = "argon2d" | "argon2i" | "argon2id";
+const ARGON2_TYPES: Readonly<Record<Argon2Variety, number>> = { argon2d: 0, argon2i: 1, argon2id: 2 };
+
+function isArgon2Variety(text: string): text is Argon2Variety {
+  return Object.prototype.hasOwnProperty.call(ARGON2_TYPES, text);
+}
 const ARGON2_VERSION = 0x13;
 
 function argon2(): Argon2Module {
@@ -263,7 +276,7 @@ function b64Decode(text: string): Buffer | null {
 }
 
 interface Argon2Decoded {
-  variety: string;
+  variety: Argon2Variety;
   version: number;
   memoryCost: number;
   timeCost: number;
@@ -281,15 +294,20 @@ function decodeArgon2(encoded: string): Argon2Decoded | null {
   if (algorithm !== "argon2" || rest === undefined) return null;
   const match = /^\$(argon2id|argon2i|argon2d)\$(?:v=([0-9]+)\$)?m=([0-9]+),t=([0-9]+),p=([0-9]+)\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/.exec(`$${rest}`);
   if (!match) return null;
-  const salt = b64Decode(match[6]);
-  const hash = b64Decode(match[7]);
-  const numbers = [match[2] ?? "16", match[3], match[4], match[5]].map((n) => (/^(0|[1-9][0-9]*)$/.test(n) ? Number(n) : NaN));
-  if (!salt || !hash || numbers.some((n) => !Number.isSafeInteger(n) || n > 2 ** 32 - 1)) return null;
-  const [version, memoryCost, timeCost, parallelism] = numbers;
-  return { variety: match[1], version, memoryCost, timeCost, parallelism, salt, hash };
+  const [, variety, versionText = "16", m, t, p, saltText, hashText] = match;
+  // Every group but v= always takes part in a match.
+  if (variety === undefined || !isArgon2Variety(variety) || m === undefined || t === undefined || p === undefined || saltText === undefined || hashText === undefined) return null;
+  const salt = b64Decode(saltText);
+  const hash = b64Decode(hashText);
+  const decimal = (n: string): number => (/^(0|[1-9][0-9]*)$/.test(n) ? Number(n) : NaN);
+  const [version, memoryCost, timeCost, parallelism] = [decimal(versionText), decimal(m), decimal(t), decimal(p)];
+  if (!salt || !hash || [version, memoryCost, timeCost, parallelism].some((n) => !Number.isSafeInteger(n) || n > 2 ** 32 - 1)) return null;
+  return { variety, version, memoryCost, timeCost, parallelism, salt, hash };
 }
 
-async function argon2Raw(password: string, d: Omit<Argon2Decoded, "hash" | "variety"> & { variety: string; hashLength: number }): Promise<Buffer> {
+type Argon2Params = Omit<Argon2Decoded, "hash"> & { hashLength: number };
+
+async function argon2Raw(password: string, d: Argon2Params): Promise<Buffer> {
   return argon2().hash(toBytes(password), {
     raw: true,
     type: ARGON2_TYPES[d.variety],
@@ -310,7 +328,7 @@ const argon2Hasher: Hasher = {
     // Django: argon2.low_level.hash_secret(password.encode(), salt.encode(), type=ID, ...); the
     // string is built here (the npm package orders the parameters m,p,t, which libargon2 — and so
     // Django — cannot read).
-    const params = {
+    const params: Argon2Params = {
       variety: "argon2id",
       version: ARGON2_VERSION,
       memoryCost: settings.memoryCost,
@@ -402,12 +420,13 @@ function bcryptHasher(algorithm: "bcrypt_sha256" | "bcrypt"): Hasher {
     },
     mustUpdate(encoded, settings) {
       const parts = pySplit(encoded, "$", 4);
-      const workFactor = parts.length === 5 ? pyInt(parts[3]) : null;
+      const workFactor = hasFields(parts, 5) ? pyInt(parts[3]) : null;
       return workFactor === null ? null : workFactor !== settings.rounds;
     },
     async hardenRuntime(password, encoded, settings) {
       const [, data] = pySplit(encoded, "$", 1);
-      const match = data === undefined ? null : BCRYPT_SALT.exec(data);
+      if (data === undefined) return;
+      const match = BCRYPT_SALT.exec(data);
       if (!match) return;
       // The work factor is logarithmic: 2^(difference) - 1 more hashes.
       let diff = 2 ** (settings.rounds - Number(match[2])) - 1;
@@ -430,12 +449,12 @@ const md5Hasher: Hasher = {
   },
   async verify(password, encoded) {
     const parts = pySplit(encoded, "$", 2);
-    if (parts.length !== 3 || parts[0] !== "md5" || parts[1] === "" || parts[1].includes("$")) return false;
+    if (!hasFields(parts, 3) || parts[0] !== "md5" || parts[1] === "" || parts[1].includes("$")) return false;
     return constantTimeEqual(encoded, `md5$${parts[1]}$${createHash("md5").update(toBytes(parts[1] + password)).digest("hex")}`);
   },
   mustUpdate(encoded) {
     const parts = pySplit(encoded, "$", 2);
-    return parts.length === 3 ? mustUpdateSalt(parts[1]) : null;
+    return hasFields(parts, 3) ? mustUpdateSalt(parts[1]) : null;
   },
   async hardenRuntime() {},
 };

@@ -86,8 +86,15 @@ export interface VerifyPasswordResult {
   mustUpdate: boolean;
 }
 
+/** `passwordHashers` once checked: at least one, the first being the preferred hasher. */
+type NonEmptyHashers = readonly [PasswordAlgorithm, ...PasswordAlgorithm[]];
+
+function isNonEmpty(hashers: readonly PasswordAlgorithm[]): hashers is NonEmptyHashers {
+  return hashers.length > 0;
+}
+
 interface ResolvedPasswordSettings {
-  hashers: readonly PasswordAlgorithm[];
+  hashers: NonEmptyHashers;
   settings: HasherSettings;
 }
 
@@ -108,7 +115,7 @@ function resolvePasswordSettings(options: PasswordHasherOptions, algorithmInPlay
   const hashers = options.passwordHashers ?? DEFAULT_PASSWORD_HASHERS[version];
   // A runtime check for untyped callers, on an unknown alias (narrowing `hashers` makes it any[]).
   const given: unknown = hashers;
-  if (!Array.isArray(given) || hashers.length === 0) {
+  if (!Array.isArray(given) || !isNonEmpty(hashers)) {
     throw new ImproperlyConfigured(`passwordHashers must be a non-empty array of algorithm names (PASSWORD_HASHERS), e.g. ${JSON.stringify(DEFAULT_PASSWORD_HASHERS[version])}.`);
   }
   for (const name of hashers) {
@@ -155,7 +162,8 @@ export function isPasswordUsable(encoded: string | null | undefined): boolean {
 export function identifyHasher(encoded: string): string {
   if ((encoded.length === 32 && !encoded.includes("$")) || (encoded.length === 37 && encoded.startsWith("md5$$"))) return "unsalted_md5";
   if (encoded.length === 46 && encoded.startsWith("sha1$$")) return "unsalted_sha1";
-  return encoded.split("$", 1)[0];
+  const end = encoded.indexOf("$");
+  return end < 0 ? encoded : encoded.slice(0, end);
 }
 
 function hasherFor(encoded: string, hashers: readonly PasswordAlgorithm[]): Hasher | null {
