@@ -17,9 +17,10 @@ export function looksSigned(value: string): boolean {
 /** When `signing.dumps` signed `value` (its base62 timestamp), or null. */
 export function signedAt(value: string): Date | null {
   const parts = value.split(":");
-  if (parts.length < 3) return null;
+  const timestamp = parts[parts.length - 2];
+  if (parts.length < 3 || timestamp === undefined) return null;
   try {
-    const seconds = b62Decode(parts[parts.length - 2]);
+    const seconds = b62Decode(timestamp);
     const date = new Date(seconds * 1000);
     return Number.isNaN(date.getTime()) ? null : date;
   } catch {

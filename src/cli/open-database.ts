@@ -20,6 +20,16 @@ export interface CliDatabase {
   close(): Promise<void>;
 }
 
+/**
+ * The one row of a statement that always returns one (an aggregate, `SELECT now()`). A driver that
+ * returns none is reported as a problem, not read as a crash.
+ */
+export async function queryOneRow(db: CliDatabase, sql: string, params?: readonly unknown[]): Promise<Record<string, unknown>> {
+  const [row] = await db.query(sql, params);
+  if (row === undefined) throw new CliError(ExitCode.PROBLEM, `${db.display} returned no row for ${firstLine(sql)}`);
+  return row;
+}
+
 const CONNECT_TIMEOUT_MS = 10_000;
 
 /** The database drivers are optional peer dependencies, loaded only when a URL needs one. */
@@ -57,10 +67,16 @@ function loadDriver<T>(dialect: Dialect, cwd: string): T {
   );
 }
 
+/** The text up to its first newline. */
+function firstLine(text: string): string {
+  const end = text.indexOf("\n");
+  return end < 0 ? text : text.slice(0, end);
+}
+
 /** A driver error as one line (pg gives an AggregateError with an empty message for ECONNREFUSED on several addresses). */
 export function describeError(error: unknown): string {
   const e = (error ?? {}) as { message?: unknown; errors?: unknown; code?: unknown };
-  if (typeof e.message === "string" && e.message.trim()) return e.message.trim().split("\n")[0];
+  if (typeof e.message === "string" && e.message.trim()) return firstLine(e.message.trim());
   if (Array.isArray(e.errors) && e.errors.length) return [...new Set(e.errors.map((inner) => describeError(inner)))].join("; ");
   if (typeof e.code === "string") return e.code;
   return String(error);

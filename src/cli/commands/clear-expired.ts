@@ -17,7 +17,7 @@ import {
 import { println, type CliIo } from "../cli-io";
 import { dateParam } from "../doctor/row-checks";
 import { jsonText } from "../json-text";
-import { isMissingTable, openDatabase } from "../open-database";
+import { isMissingTable, openDatabase, queryOneRow } from "../open-database";
 
 interface ClearExpiredOptions extends CommonOptions {
   batchSize: number;
@@ -56,7 +56,7 @@ export function defineClearExpired(program: Command, io: CliIo, done: (code: num
       const showBar = !options.json && !options.dryRun && Boolean(io.stderr.isTTY);
       let expired = 0;
       if (showBar || options.dryRun) {
-        const [row] = await db.query(`SELECT COUNT(*) AS n FROM ${quoted} WHERE expire_date < ?`, [dateParam(db, new Date(clock()), time)]);
+        const row = await queryOneRow(db, `SELECT COUNT(*) AS n FROM ${quoted} WHERE expire_date < ?`, [dateParam(db, new Date(clock()), time)]);
         expired = Number(row.n);
       }
       if (options.dryRun) {

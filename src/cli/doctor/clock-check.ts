@@ -1,5 +1,5 @@
 import { parseDjangoDateText } from "../../core/django-datetime";
-import type { CliDatabase } from "../open-database";
+import { queryOneRow, type CliDatabase } from "../open-database";
 import { formatDuration } from "../cli-io";
 import type { Check } from "./check";
 
@@ -16,7 +16,7 @@ export async function clockCheck(db: CliDatabase, now: () => number): Promise<{ 
           "SELECT CAST(UTC_TIMESTAMP(6) AS CHAR) AS now, TIMESTAMPDIFF(MINUTE, UTC_TIMESTAMP(), NOW()) AS zone_minutes, @@session.time_zone AS zone"
         : "SELECT strftime('%Y-%m-%d %H:%M:%f', 'now') AS now";
   const before = now();
-  const [row] = await db.query(sql);
+  const row = await queryOneRow(db, sql);
   const after = now();
   const dbNow = row.now instanceof Date ? row.now : parseDjangoDateText(String(row.now));
   if (dbNow === null) return { check: { id: "clock", status: "skip", message: "could not read the database clock" }, skewMs: 0 };

@@ -1,6 +1,6 @@
 import { parseDjangoDateText, toDjangoDateText, type DjangoTimeOptions } from "../../core/django-datetime";
 import type { SessionCodec } from "../../core/session-codec";
-import type { CliDatabase } from "../open-database";
+import { queryOneRow, type CliDatabase } from "../open-database";
 import { formatDate, formatDuration } from "../cli-io";
 import { keyLabel, looksSigned } from "../describe-decode";
 import type { Check } from "./check";
@@ -35,7 +35,8 @@ export interface TableCounts {
 }
 
 export async function countRows(db: CliDatabase, table: string, now: Date, time: DjangoTimeOptions): Promise<TableCounts> {
-  const [row] = await db.query(
+  const row = await queryOneRow(
+    db,
     `SELECT COUNT(*) AS total, COALESCE(SUM(CASE WHEN expire_date < ? THEN 1 ELSE 0 END), 0) AS expired FROM ${q(db, table)}`,
     [dateParam(db, now, time)],
   );
@@ -96,8 +97,9 @@ export function secretChecks(
   codec: SessionCodec,
   context: { fallbacks: number; legacyAccepted: boolean; wholeTable: boolean; now: Date; total: number },
 ): Check[] {
-  const byKey = new Array<number>(context.fallbacks + 1).fill(0);
-  const fallbackLatest = new Array<Date | null>(context.fallbacks + 1).fill(null);
+  // Per key index (0: SECRET_KEY, then the fallbacks): the rows it verifies, and the latest expiry among them.
+  const byKey = new Map<number, number>();
+  const fallbackLatest = new Map<number, Date>();
   let wrong = 0;
   let signedShape = 0;
   const legacy = { verified: 0, unverified: 0, sha1: 0, live: 0 };
@@ -116,10 +118,9 @@ export function secretChecks(
         if (live) legacy.live++;
         continue;
       }
-      byKey[result.keyIndex]++;
-      if (result.keyIndex > 0 && row.expire && (!fallbackLatest[result.keyIndex] || row.expire > fallbackLatest[result.keyIndex]!)) {
-        fallbackLatest[result.keyIndex] = row.expire;
-      }
+      byKey.set(result.keyIndex, (byKey.get(result.keyIndex) ?? 0) + 1);
+      const latest = fallbackLatest.get(result.keyIndex);
+      if (result.keyIndex > 0 && row.expire && (!latest || row.expire > latest)) fallbackLatest.set(result.keyIndex, row.expire);
       continue;
     }
     if (result.reason === "legacy-bad-hash") {
@@ -136,13 +137,14 @@ export function secretChecks(
     }
   }
   const checks: Check[] = [];
-  const verified = byKey.reduce((a, b) => a + b, 0);
-  const fallbackTotal = verified - byKey[0];
+  const verified = [...byKey.values()].reduce((a, b) => a + b, 0);
+  const current = byKey.get(0) ?? 0;
+  const fallbackTotal = verified - current;
   const checked = `checked ${rows.length} of ${plural(context.total, "row")}`;
   const details = {
     sampled: rows.length,
-    current: byKey[0],
-    fallbacks: byKey.slice(1),
+    current,
+    fallbacks: Array.from({ length: context.fallbacks }, (_, i) => byKey.get(i + 1) ?? 0),
     wrongSecret: wrong,
     legacy: legacy.verified + legacy.unverified,
     sha1: legacy.sha1,
@@ -150,8 +152,10 @@ export function secretChecks(
     tooLarge,
   };
 
+  // Exactly one of these; the fallback lines below are added to it.
+  let secretCheck: Check;
   if (wrong > 0 && verified === 0) {
-    checks.push({
+    secretCheck = {
       id: "secret",
       status: "fail",
       message: `${checked}: none of the ${plural(wrong, "signed row")} verify with SECRET_KEY${context.fallbacks ? " or its fallbacks" : ""}, so the secret key is wrong`,
@@ -160,36 +164,37 @@ export function secretChecks(
         "A custom SessionStore class changes the salt: pass --key-salt django.contrib.sessions.<ClassName>.",
       ],
       details,
-    });
+    };
   } else if (wrong > 0) {
-    checks.push({
+    secretCheck = {
       id: "secret",
       status: "warn",
       message: `${checked}: ${wrong} of ${plural(signedShape, "signed row")} verify with no configured key, so Django reads them as empty sessions (those users are logged out)`,
-      lines: [`${verified} verify (${byKey[0]} with SECRET_KEY${fallbackTotal ? `, ${fallbackTotal} with a fallback` : ""})`],
+      lines: [`${verified} verify (${current} with SECRET_KEY${fallbackTotal ? `, ${fallbackTotal} with a fallback` : ""})`],
       fix: [
         "If SECRET_KEY was rotated, add the previous key to SECRET_KEY_FALLBACKS (here: --secret-key-fallbacks) until those sessions expire.",
         "Otherwise another site or secret writes to this table; those rows are harmless and go away when they expire.",
       ],
       details,
-    });
+    };
   } else if (verified === 0) {
-    checks.push({ id: "secret", status: "skip", message: `${checked}: none is signed in the current format, so the secret could not be checked`, details });
+    secretCheck = { id: "secret", status: "skip", message: `${checked}: none is signed in the current format, so the secret could not be checked`, details };
   } else {
-    checks.push({
+    secretCheck = {
       id: "secret",
       status: fallbackTotal > 0 ? "info" : "ok",
-      message: `${checked}: every signed row verifies (${byKey[0]} with SECRET_KEY${fallbackTotal ? `, ${fallbackTotal} only with a fallback` : ""})`,
+      message: `${checked}: every signed row verifies (${current} with SECRET_KEY${fallbackTotal ? `, ${fallbackTotal} only with a fallback` : ""})`,
       details,
-    });
+    };
   }
-  const secretCheck = checks[0];
+  checks.push(secretCheck);
   const fallbackLines: string[] = [];
   for (let i = 1; i <= context.fallbacks; i++) {
-    if (byKey[i] > 0) {
-      const until = fallbackLatest[i];
+    const count = byKey.get(i) ?? 0;
+    if (count > 0) {
+      const until = fallbackLatest.get(i);
       fallbackLines.push(
-        `${plural(byKey[i], "row")} need ${keyLabel(i)}: keep it until ${until ? formatDate(until) : "they expire"}, when the last of them expires (Django re-signs a session only when it is saved)`,
+        `${plural(count, "row")} need ${keyLabel(i)}: keep it until ${until ? formatDate(until) : "they expire"}, when the last of them expires (Django re-signs a session only when it is saved)`,
       );
     } else if (context.wholeTable) {
       fallbackLines.push(`no row needs ${keyLabel(i)} any more: it can be removed from SECRET_KEY_FALLBACKS`);

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { CliDatabase } from "../open-database";
+import { queryOneRow, type CliDatabase } from "../open-database";
 import type { Dialect } from "../database-url";
 import { worst, type Check, type CheckStatus } from "./check";
 
@@ -42,7 +42,7 @@ const q = (dialect: Dialect, name: string) => (dialect === "mysql" ? `\`${name}\
 export async function readTableSchema(db: CliDatabase, table: string): Promise<TableSchema | null> {
   if (db.dialect === "postgres") {
     const regclass = `"${table}"`;
-    const [found] = await db.query("SELECT to_regclass(?) IS NOT NULL AS found", [regclass]);
+    const found = await queryOneRow(db, "SELECT to_regclass(?) IS NOT NULL AS found", [regclass]);
     if (!found.found) return null;
     const columns = await db.query(
       `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS not_null, a.atthasdef AS has_default
@@ -67,7 +67,7 @@ export async function readTableSchema(db: CliDatabase, table: string): Promise<T
     };
   }
   if (db.dialect === "mysql") {
-    const [found] = await db.query("SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?", [table]);
+    const found = await queryOneRow(db, "SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?", [table]);
     if (Number(found.n) === 0) return null;
     const columns = await db.query(
       `SELECT COLUMN_NAME AS name, COLUMN_TYPE AS type, IS_NULLABLE AS nullable, COLUMN_DEFAULT AS dflt, EXTRA AS extra
@@ -95,7 +95,7 @@ export async function readTableSchema(db: CliDatabase, table: string): Promise<T
       indexes: [...indexes.values()],
     };
   }
-  const [found] = await db.query("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?", [table]);
+  const found = await queryOneRow(db, "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?", [table]);
   if (Number(found.n) === 0) return null;
   const columns = await db.query(`PRAGMA table_info(${q("sqlite", table)})`);
   const list = await db.query(`PRAGMA index_list(${q("sqlite", table)})`);
