@@ -83,9 +83,10 @@ export function encodeDjangoCacheValue(value: unknown, protocol: 2 | 3 | 4 | 5 =
 export function decodeDjangoCacheValue(data: Uint8Array, options?: PickleLoadsOptions): unknown {
   // A pickle starts with 0x80 (PROTO), or an opcode byte; only plain digits can be an int.
   if (data.length > 0 && data.length <= 5000 && data[0] !== 0x80) {
-    const match = PY_INT.exec(Buffer.from(data.buffer, data.byteOffset, data.length).toString("latin1"));
-    if (match) {
-      const value = BigInt(match[1] + match[2].replace(/_/g, ""));
+    // Both groups take part in every match (the sign may be empty).
+    const [, sign, digits] = PY_INT.exec(Buffer.from(data.buffer, data.byteOffset, data.length).toString("latin1")) ?? [];
+    if (sign !== undefined && digits !== undefined) {
+      const value = BigInt(sign + digits.replace(/_/g, ""));
       return Number.MIN_SAFE_INTEGER <= value && value <= Number.MAX_SAFE_INTEGER ? Number(value) : value;
     }
   }

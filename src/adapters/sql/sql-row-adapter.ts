@@ -110,9 +110,9 @@ export class SqlRowAdapter implements SessionRowAdapter {
   }
 
   async load(sessionKey: string, now: Date): Promise<Omit<SessionRow, "sessionKey"> | null> {
-    const rows = await this.executor.query(this.sql.load, [sessionKey, this.toDb(now)]);
-    if (rows.length === 0) return null;
-    return { sessionData: String(rows[0].session_data), expireDate: this.fromDb(rows[0].expire_date) };
+    const [row] = await this.executor.query(this.sql.load, [sessionKey, this.toDb(now)]);
+    if (row === undefined) return null;
+    return { sessionData: String(row.session_data), expireDate: this.fromDb(row.expire_date) };
   }
 
   async exists(sessionKey: string): Promise<boolean> {

@@ -77,13 +77,14 @@ function resolveRepository<U extends ObjectLiteral>(
     }
     metadata = found;
   }
-  if (metadata.primaryColumns.length !== 1) {
+  const [primary] = metadata.primaryColumns;
+  if (metadata.primaryColumns.length !== 1 || primary === undefined) {
     throw new ImproperlyConfigured(
       `createTypeOrmUserLoader: ${metadata.name} has ${metadata.primaryColumns.length} primary columns; a Django user model has exactly one.`,
     );
   }
   checkMysqlTimeZone(dataSource, metadata, options);
-  return { repository: dataSource.getRepository<U>(metadata.target), primary: metadata.primaryColumns[0].propertyName };
+  return { repository: dataSource.getRepository<U>(metadata.target), primary: primary.propertyName };
 }
 
 /**

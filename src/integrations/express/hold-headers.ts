@@ -154,7 +154,10 @@ function foldWriteHead(res: ServerResponse, args: unknown[]): unknown[] {
       entry.values.push(String(headers[i + 1]));
       grouped.set(name.toLowerCase(), entry);
     }
-    for (const { name, values } of grouped.values()) res.setHeader(name, values.length === 1 ? values[0] : values);
+    for (const { name, values } of grouped.values()) {
+      const [only] = values;
+      res.setHeader(name, values.length === 1 && only !== undefined ? only : values);
+    }
   } else if (headers && typeof headers === "object") {
     for (const [name, value] of Object.entries(headers)) if (name && value !== undefined) res.setHeader(name, value);
   }
