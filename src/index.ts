@@ -37,7 +37,7 @@ export {
   type SignedCookieCodecOptions,
 } from "./core/session-codec";
 export { Signer, TimestampSigner, type SignerOptions, type TimestampSignerOptions } from "./core/signer";
-export { dumps, loads, type DumpsOptions, type LoadsOptions } from "./core/signing";
+export { dumps, loads, type DumpsOptions, type LoadsOptions } from "./core/signed-objects";
 export { generateSessionKey } from "./core/session-key";
 export { consoleLogger, silentLogger, type SessionLogger } from "./core/logger";
 export type { DjangoTimeOptions } from "./core/django-datetime";

@@ -14,7 +14,7 @@ export {
   type LoadsOptions,
   type UnsignFailureReason,
   type UnsignResult,
-} from "./signing";
+} from "./signed-objects";
 export {
   pickleLoads,
   pickleDumps,

@@ -3,7 +3,7 @@ import { constantTimeEqual, deriveKey, type Secret } from "./crypto";
 import { ImproperlyConfigured } from "./errors";
 import { consoleLogger, type SessionLogger } from "./logger";
 import { pyJsonDumps, pyJsonLoads } from "./python-json";
-import { type CompressionOptions, DEFAULT_MAX_DECODED_SIZE, signObject, type UnsignFailureReason, verifyObject } from "./signing";
+import { type CompressionOptions, DEFAULT_MAX_DECODED_SIZE, signObject, type UnsignFailureReason, verifyObject } from "./signed-objects";
 import { TimestampSigner } from "./signer";
 
 /** A decoded session: what Django's `SessionBase._session` holds. */

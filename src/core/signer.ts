@@ -1,3 +1,8 @@
+/**
+ * Django's signers (`django.core.signing.Signer`, `TimestampSigner`): sign and verify a string,
+ * with key fallbacks and a timestamp. Signing whole objects (`dumps` / `loads`) is in
+ * ./signed-objects.ts.
+ */
 import { b62Decode, b62Encode } from "./base62";
 import { constantTimeEqual, deriveKey, isWellFormed, nodeHashName, type Secret, toBytes } from "./crypto";
 import { BadSignature, ImproperlyConfigured, SignatureExpired } from "./errors";

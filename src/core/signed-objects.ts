@@ -1,3 +1,8 @@
+/**
+ * Django's object signing (`django.core.signing.dumps` / `loads`, `sign_object` /
+ * `unsign_object`): a value as Python-compatible JSON, zlib-compressed when that is shorter,
+ * base64url, then signed with a `TimestampSigner` (./signer.ts holds the signers themselves).
+ */
 import { deflate } from "pako";
 import { deflateSync, inflateSync } from "node:zlib";
 import { b64Decode, b64Encode } from "./base64";
