@@ -6,24 +6,28 @@
  * named after Python's `KeyError`, as in Node's own APIs: programming errors, not conditions to
  * handle.)
  */
-export type DjangoSessionErrorCode =
-  | "ERR_BAD_SIGNATURE"
-  | "ERR_SIGNATURE_EXPIRED"
-  | "ERR_INVALID_ALGORITHM"
-  | "ERR_IMPROPERLY_CONFIGURED"
-  | "ERR_SESSION_CREATE"
-  | "ERR_SESSION_UPDATE"
-  | "ERR_SESSION_INTERRUPTED"
-  | "ERR_SESSION_NOT_LOADED"
-  | "ERR_SESSION_STORAGE"
-  | "ERR_SESSION_CONFLICT"
-  | "ERR_SESSION_CREATE_EXHAUSTED"
-  | "ERR_COOKIE_TOO_LARGE"
-  | "ERR_PICKLE"
-  | "ERR_PYTHON_JSON"
-  | "ERR_REDIS_TIMEOUT"
-  | "ERR_PASSWORD_HASHER_LIBRARY_MISSING"
-  | "ERR_SCRYPT_MEMORY_LIMIT";
+const CODES = [
+  "ERR_BAD_SIGNATURE",
+  "ERR_SIGNATURE_EXPIRED",
+  "ERR_INVALID_ALGORITHM",
+  "ERR_IMPROPERLY_CONFIGURED",
+  "ERR_SESSION_CREATE",
+  "ERR_SESSION_UPDATE",
+  "ERR_SESSION_INTERRUPTED",
+  "ERR_SESSION_NOT_LOADED",
+  "ERR_SESSION_STORAGE",
+  "ERR_SESSION_CONFLICT",
+  "ERR_SESSION_CREATE_EXHAUSTED",
+  "ERR_COOKIE_TOO_LARGE",
+  "ERR_PICKLE",
+  "ERR_PYTHON_JSON",
+  "ERR_REDIS_TIMEOUT",
+  "ERR_PASSWORD_HASHER_LIBRARY_MISSING",
+  "ERR_SCRYPT_MEMORY_LIMIT",
+] as const;
+
+export type DjangoSessionErrorCode = (typeof CODES)[number];
+const KNOWN_CODES: ReadonlySet<string> = new Set(CODES);
 
 export class DjangoSessionError extends Error {
   readonly code: DjangoSessionErrorCode;
@@ -44,7 +48,7 @@ export function isDjangoSessionError<C extends DjangoSessionErrorCode>(value: un
   if (typeof actual !== "string" || !actual.startsWith("ERR_")) return false;
   if (value instanceof DjangoSessionError) return code === undefined || actual === code;
   // Another copy of the package: same class name chain, same code space.
-  return CODES.has(actual) && (code === undefined || actual === code);
+  return KNOWN_CODES.has(actual) && (code === undefined || actual === code);
 }
 
 /** `django.core.signing.BadSignature`: the signature does not match, or the value is malformed. */
@@ -252,23 +256,3 @@ export class ScryptMemoryLimitExceeded extends DjangoSessionError {
     );
   }
 }
-
-const CODES: ReadonlySet<string> = new Set<DjangoSessionErrorCode>([
-  "ERR_BAD_SIGNATURE",
-  "ERR_SIGNATURE_EXPIRED",
-  "ERR_INVALID_ALGORITHM",
-  "ERR_IMPROPERLY_CONFIGURED",
-  "ERR_SESSION_CREATE",
-  "ERR_SESSION_UPDATE",
-  "ERR_SESSION_INTERRUPTED",
-  "ERR_SESSION_NOT_LOADED",
-  "ERR_SESSION_STORAGE",
-  "ERR_SESSION_CONFLICT",
-  "ERR_SESSION_CREATE_EXHAUSTED",
-  "ERR_COOKIE_TOO_LARGE",
-  "ERR_PICKLE",
-  "ERR_PYTHON_JSON",
-  "ERR_REDIS_TIMEOUT",
-  "ERR_PASSWORD_HASHER_LIBRARY_MISSING",
-  "ERR_SCRYPT_MEMORY_LIMIT",
-]);

@@ -44,7 +44,7 @@ export class CachedDbSessionRepository extends DjangoSessionRepository {
     if (!cache || typeof cache.get !== "function" || typeof cache.set !== "function" || typeof cache.delete !== "function") {
       throw new ImproperlyConfigured("CachedDbSessionRepository needs a `cache`: new RedisSessionCache({ client }) from 'django-session/redis'.");
     }
-    super({ ...options, cache: undefined } as DjangoSessionRepositoryOptions);
+    super(options);
     this.cache = cache;
   }
 

@@ -83,7 +83,8 @@ export class DjangoSessionRepository extends SessionEngine {
         "DjangoSessionRepository needs an `adapter`: createPrismaAdapter(prisma) from 'django-session/prisma' or createTypeOrmAdapter(dataSource) from 'django-session/typeorm'.",
       );
     }
-    if ("cache" in options && (options as { cache?: unknown }).cache !== undefined) {
+    // The cache option of the old combined class: say where cached_db went (subclasses have one).
+    if (new.target === DjangoSessionRepository && (options as { cache?: unknown }).cache !== undefined) {
       throw new ImproperlyConfigured("DjangoSessionRepository is Django's db engine; for cached_db use new CachedDbSessionRepository({ adapter, cache, ... }).");
     }
     if (adapter.time !== undefined && !sameTime(adapter.time, options.time)) {

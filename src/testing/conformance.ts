@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { CreateError, UpdateError } from "../core/errors";
+import { CreateError, isDjangoSessionError, UpdateError } from "../core/errors";
 import type { SessionLogger } from "../core/logger";
 import { SessionCodec, SIGNED_COOKIES_SALT } from "../core/session-codec";
 import { TimestampSigner } from "../core/signer";
@@ -689,8 +689,8 @@ test("extra: the expiry getters are synchronous; a session with a key must be lo
   await s.setExpiry(300);
   await s.save();
   const unloaded = r.get(s.sessionKey);
-  assert.throws(() => unloaded.getExpiryAge(), (e: unknown) => (e as { code?: string }).code === "ERR_SESSION_NOT_LOADED");
-  assert.throws(() => unloaded.getExpireAtBrowserClose(), (e: unknown) => (e as { code?: string }).code === "ERR_SESSION_NOT_LOADED");
+  assert.throws(() => unloaded.getExpiryAge(), (e: unknown) => isDjangoSessionError(e, "ERR_SESSION_NOT_LOADED"));
+  assert.throws(() => unloaded.getExpireAtBrowserClose(), (e: unknown) => isDjangoSessionError(e, "ERR_SESSION_NOT_LOADED"));
   await unloaded.load();
   assert.equal(unloaded.getExpiryAge(), 300);
   assert.equal(unloaded.getExpireAtBrowserClose(), false);
@@ -766,7 +766,7 @@ test("extra: the cookie value is the whole session, and a cookie over 4 KB is re
   let state = 12345;
   const noise = Array.from({ length: 6000 }, () => String.fromCharCode(33 + ((state = (state * 1103515245 + 12345) % 2147483648) >>> 16) % 90)).join("");
   await big.set("blob", noise);
-  await rejects(big.save(), (e) => (e as { code?: string }).code === "ERR_COOKIE_TOO_LARGE", "a cookie browsers would drop");
+  await rejects(big.save(), (e) => isDjangoSessionError(e, "ERR_COOKIE_TOO_LARGE"), "a cookie browsers would drop");
 }, ["signed_cookies"]);
 
 /**

@@ -1,4 +1,4 @@
-import { DjangoSessionRepository, SessionCodec, SqlRowAdapter, UpdateError, silentLogger, type SessionEventHandlers } from "../../src";
+import { CachedDbSessionRepository, DjangoSessionRepository, SessionCodec, SqlRowAdapter, UpdateError, silentLogger, type SessionEventHandlers } from "../../src";
 import { SessionMiddlewareCore } from "../../src/low-level";
 import { openDatabase, type RawDatabase } from "../support/raw-tables";
 import type { Dialect } from "../support/databases";
@@ -129,6 +129,12 @@ describe("time is set once, on the engine, which hands it to its adapter", () =>
 
   test("an adapter given a different time of its own is refused with the fix", () => {
     expect(() => new DjangoSessionRepository({ secretKey: SECRET, adapter: new SqlRowAdapter(db.executor, { time: { useTz: true } }), time: paris })).toThrow(/pass the same time/);
+  });
+
+  test("the old combined class's cache option is refused, naming cached_db's engine", () => {
+    const cache = { get: async () => undefined, set: async () => undefined, delete: async () => undefined };
+    expect(() => new DjangoSessionRepository({ secretKey: SECRET, adapter: new SqlRowAdapter(db.executor), cache } as never)).toThrow(/CachedDbSessionRepository/);
+    expect(() => new CachedDbSessionRepository({ secretKey: SECRET, adapter: new SqlRowAdapter(db.executor), cache })).not.toThrow();
   });
 
   test("the same time on both is accepted", () => {
