@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { Client } from "pg";
 import { SessionCodec } from "../../src";
 import { ensurePostgresDatabase } from "../support/databases";
+import { expectSuccess, runCommand, type CommandResult } from "../support/run-command";
 
 const ROOT = join(__dirname, "..", "..");
 const EXAMPLES = join(ROOT, "examples");
@@ -32,26 +33,13 @@ const APPS = [
   { name: "fastify", main: "examples/dist/fastify/main.js", reason: true },
 ];
 
-interface Run {
-  code: number | null;
-  output: string;
-}
+type Run = CommandResult;
 
 /** Runs a command to its end, never rejecting: the exit code and everything it printed. */
 function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout.on("data", (chunk) => (output += chunk));
-    child.stderr.on("data", (chunk) => (output += chunk));
-    child.on("error", (error) => resolve({ code: -1, output: output + String(error) }));
-    child.on("close", (code) => resolve({ code, output }));
-  });
+  return runCommand(command, args, { cwd: ROOT, env });
 }
 
-function expectSuccess(what: string, result: Run): void {
-  if (result.code !== 0) throw new Error(`${what} exited with ${result.code}:\n${result.output}`);
-}
 
 /** examples/express-prisma/generated, with the repository's offline trick (scripts/prisma-generate.js). */
 async function generatePrismaClient(): Promise<void> {

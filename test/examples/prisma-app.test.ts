@@ -14,10 +14,10 @@
  * The apps load `django-session` from dist/ (built here only when missing: run `npm run build`
  * after changing src/).
  */
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { TMP_DIR } from "../support/databases";
+import { expectSuccess, runCommand, type CommandResult } from "../support/run-command";
 import { djangoMigratedDatabase, type MigratedDatabase } from "./fixtures/django-migrated";
 
 const ROOT = join(__dirname, "..", "..");
@@ -26,26 +26,12 @@ const TSC = require.resolve("typescript/bin/tsc", { paths: [ROOT] });
 const README = readFileSync(join(ROOT, "README.md"), "utf8");
 const SECRET_KEY = "prisma-app-test-secret-key";
 
-interface Run {
-  code: number | null;
-  output: string;
-}
+type Run = CommandResult;
 
 function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd, env: { ...process.env, PRISMA_HIDE_UPDATE_MESSAGE: "1", CHECKPOINT_DISABLE: "1", ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout.on("data", (chunk) => (output += chunk));
-    child.stderr.on("data", (chunk) => (output += chunk));
-    child.on("error", (error) => resolve({ code: -1, output: output + String(error) }));
-    child.on("close", (code) => resolve({ code, output }));
-  });
+  return runCommand(command, args, { cwd, env: { PRISMA_HIDE_UPDATE_MESSAGE: "1", CHECKPOINT_DISABLE: "1", ...env } });
 }
 
-function expectSuccess(what: string, result: Run): string {
-  if (result.code !== 0) throw new Error(`${what} exited with ${result.code}:\n${result.output}`);
-  return result.output;
-}
 
 /** The README's Prisma section, and its fenced blocks of one language. */
 const section = README.slice(README.indexOf("## Prisma: `django-session/prisma`"), README.indexOf("## TypeORM: `django-session/typeorm`"));

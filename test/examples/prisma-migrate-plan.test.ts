@@ -19,10 +19,10 @@
  *   that has no `auth_user` and fails, unless `migrations.initShadowDb` creates it (the README's
  *   advice).
  */
-import { spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { TMP_DIR } from "../support/databases";
+import { expectSuccess, runCommand, type CommandResult } from "../support/run-command";
 import { djangoMigratedDatabase, type MigratedDatabase } from "./fixtures/django-migrated";
 
 const ROOT = join(__dirname, "..", "..");
@@ -30,30 +30,12 @@ const PRISMA = require.resolve("prisma/build/index.js", { paths: [ROOT] });
 const ENGINE = join(ROOT, "scripts", "prisma-schema-engine-wasm.js");
 const README = readFileSync(join(ROOT, "README.md"), "utf8");
 
-interface Run {
-  code: number | null;
-  output: string;
-}
+type Run = CommandResult;
 
 function run(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [PRISMA, ...args], {
-      cwd,
-      env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: ENGINE, PRISMA_HIDE_UPDATE_MESSAGE: "1", CHECKPOINT_DISABLE: "1", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.on("data", (chunk) => (output += chunk));
-    child.stderr.on("data", (chunk) => (output += chunk));
-    child.on("error", (error) => resolve({ code: -1, output: output + String(error) }));
-    child.on("close", (code) => resolve({ code, output }));
-  });
+  return runCommand(process.execPath, [PRISMA, ...args], { cwd, env: { PRISMA_SCHEMA_ENGINE_BINARY: ENGINE, PRISMA_HIDE_UPDATE_MESSAGE: "1", CHECKPOINT_DISABLE: "1", ...env } });
 }
 
-function expectSuccess(what: string, result: Run): string {
-  if (result.code !== 0) throw new Error(`${what} exited with ${result.code}:\n${result.output}`);
-  return result.output;
-}
 
 /** The README's Prisma section: its schema's datasource block and its prisma.config.ts. */
 const section = README.slice(README.indexOf("## Prisma: `django-session/prisma`"), README.indexOf("## TypeORM: `django-session/typeorm`"));

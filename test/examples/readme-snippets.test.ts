@@ -5,10 +5,10 @@
  * `redis` types. A name used and never imported (or declared) fails the check. The TypeORM block
  * also lists `PostgresAuthUser` in `entities`, which its user loader needs.
  */
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { TMP_DIR } from "../support/databases";
+import { runCommand, type CommandResult } from "../support/run-command";
 
 const ROOT = join(__dirname, "..", "..");
 const TSC = require.resolve("typescript/bin/tsc", { paths: [ROOT] });
@@ -28,17 +28,9 @@ const SNIPPETS = {
   redis: firstTs(section("## Redis: `django-session/redis`")),
 };
 
-function run(command: string, args: string[], cwd: string): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout.on("data", (chunk) => (output += chunk));
-    child.stderr.on("data", (chunk) => (output += chunk));
-    child.on("close", (code) => resolve({ code, output }));
-  });
-}
+const run = (command: string, args: string[], cwd: string) => runCommand(command, args, { cwd });
 
-let check: { code: number | null; output: string };
+let check: CommandResult;
 
 beforeAll(async () => {
   if (!existsSync(join(ROOT, "dist", "esm", "index.d.mts"))) {

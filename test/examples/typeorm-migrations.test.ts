@@ -14,10 +14,10 @@
  * The app loads `django-session/typeorm` from dist/ through the package's self-reference (built
  * here only when missing, like test/examples/examples.test.ts: run `npm run build` after changing src/).
  */
-import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { TMP_DIR } from "../support/databases";
+import { expectSuccess, runCommand, type CommandResult } from "../support/run-command";
 import { djangoMigratedDatabase, type MigratedDatabase, type ServerDialect } from "./fixtures/django-migrated";
 import type { DjangoVersion } from "../interop/django-bridge";
 
@@ -25,26 +25,12 @@ const ROOT = join(__dirname, "..", "..");
 const TYPEORM_CLI = require.resolve("typeorm/cli.js", { paths: [ROOT] });
 const FIXTURE = join(__dirname, "fixtures", "typeorm-app");
 
-interface Run {
-  code: number | null;
-  output: string;
-}
+type Run = CommandResult;
 
 function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout.on("data", (chunk) => (output += chunk));
-    child.stderr.on("data", (chunk) => (output += chunk));
-    child.on("error", (error) => resolve({ code: -1, output: output + String(error) }));
-    child.on("close", (code) => resolve({ code, output }));
-  });
+  return runCommand(command, args, { cwd, env });
 }
 
-function expectSuccess(what: string, result: Run): string {
-  if (result.code !== 0) throw new Error(`${what} exited with ${result.code}:\n${result.output}`);
-  return result.output;
-}
 
 interface Config {
   dialect: ServerDialect;
