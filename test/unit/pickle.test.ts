@@ -109,6 +109,32 @@ describe("pickleLoads bounds", () => {
     expect(reasonOf(() => pickleLoads(marks))).toBe("too-large");
   });
 
+  test("maxDepth is one boundary however the nesting is built (read-time check and finish agree)", () => {
+    // n containers, each inside the next, built four ways: depth n is accepted at maxDepth n, refused at n - 1.
+    const appendChain = (n: number) => Uint8Array.from([0x80, 4, ...Array(n).fill(0x5d), ...Array(n - 1).fill(0x61), 0x2e]);
+    const nested = (n: number, wrap: (inner: PickleValue) => PickleValue) => {
+      let v: PickleValue = 1;
+      for (let i = 0; i < n; i++) v = wrap(v);
+      return pickleDumps(v);
+    };
+    const builders: Record<string, (n: number) => Uint8Array> = {
+      "APPEND chain": appendChain,
+      "lists (pickleDumps)": (n) => nested(n, (v) => [v]),
+      "dicts (SETITEM)": (n) => nested(n, (v) => ({ k: v })),
+      "lists of two (APPENDS)": (n) => nested(n, (v) => [v, 2]),
+    };
+    for (const [name, build] of Object.entries(builders)) {
+      for (const n of [2, 30, 512]) {
+        expect([name, n, reasonOf(() => pickleLoads(build(n), { maxDepth: n }))]).toEqual([name, n, undefined]);
+        expect([name, n, reasonOf(() => pickleLoads(build(n), { maxDepth: n - 1 }))]).toEqual([name, n, "too-large"]);
+      }
+    }
+    // Far past the limit, refused as it is built: with its STOP cut off, the chain still fails for
+    // its depth (at the 512th APPEND), not for the truncation at its end.
+    expect(reasonOf(() => pickleLoads(appendChain(20_000)))).toBe("too-large");
+    expect(reasonOf(() => pickleLoads(appendChain(20_000).subarray(0, -1)))).toBe("too-large");
+  });
+
   test("shared references cannot expand into a huge tree (a 2^60-item DAG)", () => {
     // l0 = []; l(i+1) = [li, li] ... each level two BINGETs of the previous one.
     const parts: number[] = [0x80, 4, 0x5d, 0x94, 0x30];

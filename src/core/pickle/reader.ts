@@ -178,6 +178,12 @@ class Reader {
   private readonly datetime: boolean;
   /** Values pushed so far: bounded while reading, not only in finish() (8 MiB of EMPTY_LIST is 8M arrays). */
   private pushed = 0;
+  /**
+   * How deep each container is known to nest, while reading: a lower bound (a container can grow
+   * after it was put in another), so finish() still checks the whole value. It makes a chain of
+   * thousands of lists fail at maxDepth, as it is built, instead of after every list is made.
+   */
+  private readonly depths = new WeakMap<object, number>();
   private frameEnd = -1;
   /** The input's bytes as a DataView: fixed-width reads after need() has checked the length. */
   private readonly view: DataView;
@@ -256,6 +262,22 @@ class Reader {
 
   private tuple(items: StackItem[]): StackItem[] {
     this.tuples.add(items);
+    return this.filled(items);
+  }
+
+  /** Records that `target` holds `child`; refuses a nesting that finish() would refuse. */
+  private contain(target: object, child: StackItem): void {
+    if (typeof child !== "object" || child === null || !(Array.isArray(child) || isPlainDict(child))) return;
+    const depth = (this.depths.get(child) ?? 0) + 1;
+    if (depth > (this.depths.get(target) ?? 0)) {
+      if (depth >= this.maxDepth) throw new PickleError("too-large", `nesting deeper than ${this.maxDepth}`);
+      this.depths.set(target, depth);
+    }
+  }
+
+  /** A container made whole from a MARK's items (LIST, TUPLE): its depth from theirs. */
+  private filled(items: StackItem[]): StackItem[] {
+    for (const item of items) this.contain(items, item);
     return items;
   }
 
@@ -272,13 +294,23 @@ class Reader {
       const key = items[i];
       if (typeof key !== "string") throw new PickleError("malformed", "a dict key that is not a str (only str keys are supported)");
       // defineProperty: "__proto__" stays an ordinary own key.
-      Object.defineProperty(target, key, { value: items[i + 1], enumerable: true, writable: true, configurable: true });
+      const value = items[i + 1];
+      this.contain(target, value);
+      Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
     }
   }
 
-  private append(target: StackItem, items: StackItem[]): void {
+  private appendable(target: StackItem): StackItem[] {
     if (!Array.isArray(target) || this.tuples.has(target)) throw new PickleError("malformed", "APPEND(S) on something other than a list");
-    for (const item of items) target.push(item);
+    return target;
+  }
+
+  private append(target: StackItem, items: StackItem[]): void {
+    const list = this.appendable(target);
+    for (const item of items) {
+      this.contain(list, item);
+      list.push(item);
+    }
   }
 
   private global(module: unknown, name: unknown): GlobalRef {
@@ -444,7 +476,7 @@ class Reader {
         case OP.LIST: {
           // popMark() first: it replaces this.stack.
           const items = this.popMark();
-          this.push(items);
+          this.push(this.filled(items));
           break;
         }
         case OP.TUPLE: {
@@ -481,7 +513,9 @@ class Reader {
         }
         case OP.APPEND: {
           const value = this.pop();
-          this.append(this.top(), [value]);
+          const list = this.appendable(this.top());
+          this.contain(list, value);
+          list.push(value);
           break;
         }
         case OP.APPENDS: {
