@@ -27,6 +27,7 @@ export {
   type SessionEventHandlers,
 } from "./engines";
 export { SqlRowAdapter, type SqlExecutor, type SqlRowAdapterOptions } from "./adapters/sql/sql-row-adapter";
+export { createSqlUserStore, type SqlUser, type SqlUserStoreOptions } from "./adapters/sql/sql-user-store";
 export {
   SessionCodec,
   SignedCookieCodec,

@@ -1,6 +1,6 @@
 import type { Secret } from "../core/crypto";
 import { ImproperlyConfigured } from "../core/errors";
-import type { DjangoVersion, SessionAuthHashAlgorithm } from "./session-auth-hash";
+import { DJANGO_VERSION_LIST, DJANGO_VERSIONS, type DjangoVersion, type SessionAuthHashAlgorithm } from "./session-auth-hash";
 
 /** `django.contrib.auth.backends.ModelBackend`, the default (and usual) authentication backend. */
 export const MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend";
@@ -59,7 +59,7 @@ export interface AuthSettingsOptions {
   /**
    * The Django version the site runs, whose `get_user()` to reproduce. `"3.2"` accepts its legacy
    * sha1 session hashes (pre-3.1 sessions) and has no fallback keys; `"4.2"` and `"5.2"` behave
-   * the same. Not the engines' `oldestDjangoVersion`, which names the oldest Django that still
+   * the same, and so do 6.x. Not the engines' `oldestDjangoVersion`, which names the oldest Django that still
    * reads the stored sessions (and so how they are written).
    * @default "5.2"
    */
@@ -81,8 +81,6 @@ export interface ResolvedAuthSettings {
   algorithm: SessionAuthHashAlgorithm;
 }
 
-const VERSIONS: readonly string[] = ["3.2", "4.2", "5.2"];
-
 function isSecret(value: unknown): value is Secret {
   return typeof value === "string" || value instanceof Uint8Array;
 }
@@ -96,8 +94,8 @@ export function resolveAuthSettings(options: AuthSettingsOptions, caller: string
     throw new ImproperlyConfigured(`${caller}: secretKey must be Django's SECRET_KEY, a non-empty string or Uint8Array.`);
   }
   const siteDjangoVersion = options.siteDjangoVersion ?? "5.2";
-  if (!VERSIONS.includes(siteDjangoVersion)) {
-    throw new ImproperlyConfigured(`${caller}: siteDjangoVersion must be "3.2", "4.2" or "5.2" (got ${JSON.stringify(siteDjangoVersion)}).`);
+  if (!DJANGO_VERSIONS.includes(siteDjangoVersion)) {
+    throw new ImproperlyConfigured(`${caller}: siteDjangoVersion must be one of ${DJANGO_VERSION_LIST} (got ${JSON.stringify(siteDjangoVersion)}).`);
   }
   const fallbacks = options.secretKeyFallbacks ?? [];
   if (!Array.isArray(fallbacks) || !fallbacks.every(isSecret)) {

@@ -23,6 +23,13 @@ export {
   type AuthSettingsOptions,
 } from "./auth-settings";
 export { getUser, type GetUserOptions, type GetUserResult, type GetUserReason } from "./get-user";
+export {
+  authenticate,
+  type AuthenticateOptions,
+  type AuthenticateReason,
+  type AuthenticateResult,
+  type UserStore,
+} from "./authenticate";
 export { login, logout, updateSessionAuthHash, type LoginOptions, type LoginResult, type UpdateSessionAuthHashOptions } from "./login";
 export {
   checkPassword,

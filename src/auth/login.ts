@@ -1,6 +1,7 @@
 import { constantTimeEqual } from "../core/crypto";
 import { ImproperlyConfigured } from "../core/errors";
 import { resolveAuthSettings, userPk, type AuthSession, type AuthSettingsOptions, type AuthUser } from "./auth-settings";
+import type { UserStore } from "./authenticate";
 import { BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, getSessionAuthHash } from "./session-auth-hash";
 
 /** Options of `login`. */
@@ -10,6 +11,15 @@ export interface LoginOptions extends AuthSettingsOptions {
    * Defaults to `user.backend`, else the only entry of `backends` (an error when there are several).
    */
   backend?: string;
+  /**
+   * Django's `user_logged_in` receiver `update_last_login`: when given, `last_login` is set to now
+   * (`users.setLastLogin`) after the session is written, as Django does for every user model with
+   * a `last_login` field. The stores of `createSqlUserStore`, `createTypeOrmUserStore` and
+   * `createPrismaUserStore` write it in Django's stored form for each database.
+   */
+  users?: Pick<UserStore, "setLastLogin">;
+  /** The clock of `last_login`. @default () => new Date() */
+  now?: () => Date;
 }
 
 /** What `login` did to the session before writing the user into it. */
@@ -52,8 +62,8 @@ function resolveBackend(user: AuthUser, explicit: unknown, backends: readonly st
  * `_auth_user_backend` and `_auth_user_hash` are set. Save the session (and send its new cookie)
  * as usual afterwards.
  *
- * Not done here: rotating the CSRF token (`rotate_token`) and the `user_logged_in` signal (which
- * updates `last_login` in Django) — do those in your app if you need them.
+ * With `users`, `last_login` is updated as Django's `user_logged_in` receiver does. Not done
+ * here: rotating the CSRF token (`rotate_token`).
  */
 export async function login(session: AuthSession, user: AuthUser, options: LoginOptions): Promise<LoginResult> {
   const settings = resolveAuthSettings(options, "login");
@@ -82,6 +92,7 @@ export async function login(session: AuthSession, user: AuthUser, options: Login
   await session.set(SESSION_KEY, pk);
   await session.set(BACKEND_SESSION_KEY, backend);
   await session.set(HASH_SESSION_KEY, hash);
+  if (options.users) await options.users.setLastLogin(user, (options.now ?? (() => new Date()))());
   return { session: action };
 }
 

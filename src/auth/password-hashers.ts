@@ -57,6 +57,11 @@ export interface Hasher {
   mustUpdate(encoded: string, settings: HasherSettings): boolean | null;
   /** `hasher.harden_runtime(password, encoded)`. */
   hardenRuntime(password: string, encoded: string, settings: HasherSettings): Promise<void>;
+  /**
+   * Ours: whether `encoded` asks for more work than `settings` (a newer Django wrote it with its
+   * higher defaults). Django's `must_update` is true then too, and would re-hash it down.
+   */
+  workAbove(encoded: string, settings: HasherSettings): boolean;
 }
 
 /** Django's `RANDOM_STRING_CHARS`. @internal */
@@ -171,6 +176,11 @@ function pbkdf2Hasher(algorithm: "pbkdf2_sha256" | "pbkdf2_sha1", digest: "sha25
       if (!decoded || iterations === null) return null;
       return iterations !== settings.iterations || mustUpdateSalt(decoded.salt);
     },
+    workAbove(encoded, settings) {
+      const decoded = decode(encoded);
+      const iterations = decoded && pyInt(decoded.iterations);
+      return iterations !== null && iterations !== undefined && iterations > settings.iterations;
+    },
     async hardenRuntime(password, encoded, settings) {
       const decoded = decode(encoded);
       const iterations = decoded && pyInt(decoded.iterations);
@@ -239,6 +249,12 @@ const scryptHasher: Hasher = {
     const [n, r, p] = [pyInt(parts[1]), pyInt(parts[3]), pyInt(parts[4])];
     if (n === null || r === null || p === null) return null;
     return n !== settings.workFactor || r !== settings.blockSize || p !== settings.scryptParallelism;
+  },
+  workAbove(encoded, settings) {
+    const parts = pySplit(encoded, "$", 6);
+    if (!hasFields(parts, 6)) return false;
+    const [n, r, p] = [pyInt(parts[1]), pyInt(parts[3]), pyInt(parts[4])];
+    return n !== null && r !== null && p !== null && n * r * p > settings.workFactor * settings.blockSize * settings.scryptParallelism;
   },
   // "The runtime for Scrypt is too complicated to implement a sensible hardening algorithm."
   async hardenRuntime() {},
@@ -369,6 +385,10 @@ const argon2Hasher: Hasher = {
     // Django decodes the salt as latin-1: one character per byte.
     return !sameParams || d.salt.length * Math.log2(RANDOM_STRING_CHARS.length) < SALT_ENTROPY;
   },
+  workAbove(encoded, settings) {
+    const d = decodeArgon2(encoded);
+    return d !== null && d.timeCost * d.memoryCost > settings.timeCost * settings.memoryCost;
+  },
   async hardenRuntime() {},
 };
 
@@ -423,6 +443,11 @@ function bcryptHasher(algorithm: "bcrypt_sha256" | "bcrypt"): Hasher {
       const workFactor = hasFields(parts, 5) ? pyInt(parts[3]) : null;
       return workFactor === null ? null : workFactor !== settings.rounds;
     },
+    workAbove(encoded, settings) {
+      const parts = pySplit(encoded, "$", 4);
+      const workFactor = hasFields(parts, 5) ? pyInt(parts[3]) : null;
+      return workFactor !== null && workFactor > settings.rounds;
+    },
     async hardenRuntime(password, encoded, settings) {
       const [, data] = pySplit(encoded, "$", 1);
       if (data === undefined) return;
@@ -457,6 +482,7 @@ const md5Hasher: Hasher = {
     return hasFields(parts, 3) ? mustUpdateSalt(parts[1]) : null;
   },
   async hardenRuntime() {},
+  workAbove: () => false,
 };
 
 /** @internal */

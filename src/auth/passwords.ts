@@ -1,7 +1,7 @@
 import { isWellFormed } from "../core/crypto";
 import { ImproperlyConfigured } from "../core/errors";
 import { HASHERS, PASSWORD_ALGORITHMS, getRandomString, type Hasher, type HasherSettings, type PasswordAlgorithm } from "./password-hashers";
-import type { DjangoVersion } from "./session-auth-hash";
+import { DJANGO_VERSION_LIST, type DjangoVersion } from "./session-auth-hash";
 
 /** Django's `UNUSABLE_PASSWORD_PREFIX`: a password column starting with it never matches. */
 export const UNUSABLE_PASSWORD_PREFIX = "!";
@@ -13,13 +13,21 @@ export const DEFAULT_PBKDF2_ITERATIONS: Readonly<Record<DjangoVersion, number>> 
   "3.2": 260_000,
   "4.2": 600_000,
   "5.2": 1_000_000,
+  "6.0": 1_200_000,
+  "6.1": 1_500_000,
+  "6.2": 1_800_000,
 });
+
+const HASHERS_SINCE_4_0: readonly PasswordAlgorithm[] = Object.freeze(["pbkdf2_sha256", "pbkdf2_sha1", "argon2", "bcrypt_sha256", "scrypt"]);
 
 /** Django's default `PASSWORD_HASHERS`, as algorithm names (the first one is preferred). */
 export const DEFAULT_PASSWORD_HASHERS: Readonly<Record<DjangoVersion, readonly PasswordAlgorithm[]>> = Object.freeze({
   "3.2": Object.freeze(["pbkdf2_sha256", "pbkdf2_sha1", "argon2", "bcrypt_sha256"] as PasswordAlgorithm[]),
-  "4.2": Object.freeze(["pbkdf2_sha256", "pbkdf2_sha1", "argon2", "bcrypt_sha256", "scrypt"] as PasswordAlgorithm[]),
-  "5.2": Object.freeze(["pbkdf2_sha256", "pbkdf2_sha1", "argon2", "bcrypt_sha256", "scrypt"] as PasswordAlgorithm[]),
+  "4.2": HASHERS_SINCE_4_0,
+  "5.2": HASHERS_SINCE_4_0,
+  "6.0": HASHERS_SINCE_4_0,
+  "6.1": HASHERS_SINCE_4_0,
+  "6.2": HASHERS_SINCE_4_0,
 });
 
 /**
@@ -37,7 +45,7 @@ export interface PasswordHasherOptions {
    * @default Django's list: ["pbkdf2_sha256", "pbkdf2_sha1", "argon2", "bcrypt_sha256", "scrypt"] ("scrypt" from 4.0)
    */
   passwordHashers?: readonly PasswordAlgorithm[];
-  /** `PBKDF2PasswordHasher.iterations`. @default 260000 (3.2), 600000 (4.2), 1000000 (5.2) */
+  /** `PBKDF2PasswordHasher.iterations`. @default 260000 (3.2), 600000 (4.2), 1000000 (5.2), 1200000 (6.0), 1500000 (6.1), 1800000 (6.2) */
   iterations?: number;
   /** `BCryptSHA256PasswordHasher.rounds` (log2 of the work). @default 12 */
   rounds?: number;
@@ -84,6 +92,14 @@ export interface VerifyPasswordResult {
    * setter does.
    */
   mustUpdate: boolean;
+  /**
+   * Ours: the stored hash is of the preferred hasher with more work than configured — a newer
+   * Django wrote it (6.1's 1,500,000 PBKDF2 iterations beside a Node side on 5.2's 1,000,000).
+   * Django's `mustUpdate` is true then, but re-hashing would lower the work, and would change the
+   * password column (so `_auth_user_hash`, logging the user out everywhere) at every login that
+   * alternates between the two sides. `authenticate` never re-hashes such a password.
+   */
+  workAbove: boolean;
 }
 
 /** `passwordHashers` once checked: at least one, the first being the preferred hasher. */
@@ -110,7 +126,7 @@ function resolvePasswordSettings(options: PasswordHasherOptions, algorithmInPlay
   if (options === null || typeof options !== "object") throw new ImproperlyConfigured("Password options must be an object.");
   const version = options.siteDjangoVersion ?? "5.2";
   if (!Object.prototype.hasOwnProperty.call(DEFAULT_PBKDF2_ITERATIONS, version)) {
-    throw new ImproperlyConfigured(`siteDjangoVersion must be "3.2", "4.2" or "5.2" (got ${JSON.stringify(version)}).`);
+    throw new ImproperlyConfigured(`siteDjangoVersion must be one of ${DJANGO_VERSION_LIST} (got ${JSON.stringify(version)}).`);
   }
   const hashers = options.passwordHashers ?? DEFAULT_PASSWORD_HASHERS[version];
   // A runtime check for untyped callers, on an unknown alias (narrowing `hashers` makes it any[]).
@@ -202,14 +218,14 @@ export async function verifyPassword(
   if (hasher === null) fakeRuntime = true;
   if (fakeRuntime) {
     await encodeWith(preferred, getRandomString(UNUSABLE_PASSWORD_SUFFIX_LENGTH), undefined, settings);
-    return { valid: false, mustUpdate: false };
+    return { valid: false, mustUpdate: false, workAbove: false };
   }
   const stored = encoded as string;
   const hasherChanged = hasher!.algorithm !== preferred.algorithm;
   const mustUpdate = hasherChanged || preferred.mustUpdate(stored, settings) === true;
   const valid = await hasher!.verify(password as string, stored, settings);
   if (!valid && !hasherChanged && mustUpdate) await hasher!.hardenRuntime(password as string, stored, settings);
-  return { valid, mustUpdate };
+  return { valid, mustUpdate, workAbove: !hasherChanged && preferred.workAbove(stored, settings) };
 }
 
 /**

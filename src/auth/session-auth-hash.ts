@@ -10,8 +10,17 @@ export const HASH_SESSION_KEY = "_auth_user_hash";
 /** The key salt of `AbstractBaseUser.get_session_auth_hash()`. */
 export const SESSION_AUTH_HASH_KEY_SALT = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash";
 
-/** The Django versions whose auth and hasher behaviour this package reproduces. */
-export type DjangoVersion = "3.2" | "4.2" | "5.2";
+/**
+ * The Django versions whose auth and hasher behaviour this package reproduces. 6.x sessions and
+ * logins behave as 5.2's; what differs is the hashers' work (PBKDF2 iterations).
+ */
+export type DjangoVersion = "3.2" | "4.2" | "5.2" | "6.0" | "6.1" | "6.2";
+
+/** Every `DjangoVersion`, oldest first. @internal */
+export const DJANGO_VERSIONS: readonly DjangoVersion[] = Object.freeze(["3.2", "4.2", "5.2", "6.0", "6.1", "6.2"]);
+
+/** `"3.2", "4.2", …` for error messages. @internal */
+export const DJANGO_VERSION_LIST = DJANGO_VERSIONS.map((v) => JSON.stringify(v)).join(", ");
 
 /** The HMAC algorithm of the session auth hash. */
 export type SessionAuthHashAlgorithm = "sha256" | "sha1";

@@ -26,7 +26,7 @@ describe("round trips for every hasher", () => {
     expect(await checkPassword(PASSWORD, encoded, fast(algorithm))).toBe(true);
     expect(await checkPassword(PASSWORD + " ", encoded, fast(algorithm))).toBe(false);
     expect(await checkPassword("", encoded, fast(algorithm))).toBe(false);
-    expect(await verifyPassword(PASSWORD, encoded, fast(algorithm))).toEqual({ valid: true, mustUpdate: false });
+    expect(await verifyPassword(PASSWORD, encoded, fast(algorithm))).toEqual({ valid: true, mustUpdate: false, workAbove: false });
   });
 
   test("formats, as Django writes them", async () => {
@@ -176,22 +176,36 @@ describe("never a match", () => {
 describe("mustUpdate (Django re-hashes on login)", () => {
   test("pbkdf2: another iteration count, or a short salt; another hasher", async () => {
     const encoded = await makePassword("pw", { ...FAST, salt: SALT });
-    expect(await verifyPassword("pw", encoded, fast("pbkdf2_sha256"))).toEqual({ valid: true, mustUpdate: false });
-    expect(await verifyPassword("pw", encoded, fast("pbkdf2_sha256", { iterations: 2000 }))).toEqual({ valid: true, mustUpdate: true });
-    expect(await verifyPassword("wrong", encoded, fast("pbkdf2_sha256", { iterations: 2000 }))).toEqual({ valid: false, mustUpdate: true });
-    expect(await verifyPassword("pw", encoded, fast("argon2"))).toEqual({ valid: true, mustUpdate: true });
+    expect(await verifyPassword("pw", encoded, fast("pbkdf2_sha256"))).toEqual({ valid: true, mustUpdate: false, workAbove: false });
+    expect(await verifyPassword("pw", encoded, fast("pbkdf2_sha256", { iterations: 2000 }))).toEqual({ valid: true, mustUpdate: true, workAbove: false });
+    expect(await verifyPassword("wrong", encoded, fast("pbkdf2_sha256", { iterations: 2000 }))).toEqual({ valid: false, mustUpdate: true, workAbove: false });
+    expect(await verifyPassword("pw", encoded, fast("argon2"))).toEqual({ valid: true, mustUpdate: true, workAbove: false });
     const short = await makePassword("pw", { ...FAST, salt: "abc" });
-    expect(await verifyPassword("pw", short, fast("pbkdf2_sha256"))).toEqual({ valid: true, mustUpdate: true });
+    expect(await verifyPassword("pw", short, fast("pbkdf2_sha256"))).toEqual({ valid: true, mustUpdate: true, workAbove: false });
   });
 
   test("argon2: any parameter, the variety, or the hash length", async () => {
     const encoded = await makePassword("pw", { ...fast("argon2"), algorithm: "argon2", salt: SALT });
     expect((await verifyPassword("pw", encoded, fast("argon2"))).mustUpdate).toBe(false);
     for (const change of [{ timeCost: 2 }, { memoryCost: 512 }, { parallelism: 4 }, { hashLength: 16 }]) {
-      expect(await verifyPassword("pw", encoded, fast("argon2", change))).toEqual({ valid: true, mustUpdate: true });
+      expect(await verifyPassword("pw", encoded, fast("argon2", change))).toEqual({ valid: true, mustUpdate: true, workAbove: false });
     }
     const argon2i = encoded.replace("$argon2id$", "$argon2i$");
     expect((await verifyPassword("pw", argon2i, fast("argon2"))).mustUpdate).toBe(true);
+  });
+
+  test("workAbove: the preferred hasher's stored work above the configured one (a newer Django wrote it)", async () => {
+    const pbkdf2 = await makePassword("pw", { ...FAST, iterations: 2000, salt: SALT });
+    expect(await verifyPassword("pw", pbkdf2, fast("pbkdf2_sha256"))).toEqual({ valid: true, mustUpdate: true, workAbove: true });
+    expect(await verifyPassword("wrong", pbkdf2, fast("pbkdf2_sha256"))).toEqual({ valid: false, mustUpdate: true, workAbove: true });
+    // Another hasher is preferred: Django's switch of hasher, never "above".
+    expect((await verifyPassword("pw", pbkdf2, fast("argon2"))).workAbove).toBe(false);
+    const scrypt = await makePassword("pw", { ...fast("scrypt"), algorithm: "scrypt", salt: SALT, workFactor: 2048 });
+    expect(await verifyPassword("pw", scrypt, fast("scrypt"))).toEqual({ valid: true, mustUpdate: true, workAbove: true });
+    const bcrypt = await makePassword("pw", { ...fast("bcrypt_sha256"), algorithm: "bcrypt_sha256", rounds: 5 });
+    expect(await verifyPassword("pw", bcrypt, fast("bcrypt_sha256"))).toEqual({ valid: true, mustUpdate: true, workAbove: true });
+    const argon2 = await makePassword("pw", { ...fast("argon2"), algorithm: "argon2", salt: SALT, timeCost: 2 });
+    expect(await verifyPassword("pw", argon2, fast("argon2"))).toEqual({ valid: true, mustUpdate: true, workAbove: true });
   });
 
   test("scrypt: N, r or p; bcrypt: rounds; md5: salt", async () => {
@@ -204,7 +218,7 @@ describe("mustUpdate (Django re-hashes on login)", () => {
     expect((await verifyPassword("pw", bcrypt, fast("bcrypt_sha256"))).mustUpdate).toBe(false);
     expect((await verifyPassword("pw", bcrypt, fast("bcrypt_sha256", { rounds: 5 }))).mustUpdate).toBe(true);
     const md5 = await makePassword("pw", { ...fast("md5"), algorithm: "md5", salt: "short" });
-    expect(await verifyPassword("pw", md5, fast("md5"))).toEqual({ valid: true, mustUpdate: true });
+    expect(await verifyPassword("pw", md5, fast("md5"))).toEqual({ valid: true, mustUpdate: true, workAbove: false });
   });
 });
 
