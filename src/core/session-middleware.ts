@@ -120,6 +120,25 @@ export class SessionMiddlewareCore {
   }
 
   /**
+   * Whether `commit()` may change the response even if the handler never uses the session: the
+   * request sent a cookie that names no valid key (Django deletes it), or `saveEveryRequest`
+   * re-saves the session the cookie names. Otherwise a session nobody uses commits to nothing,
+   * and an integration may let the response pass straight through.
+   */
+  commitsUnused(request: RequestSession<any>): boolean {
+    return request.hadCookie && (this.options.saveEveryRequest || request.session.isEmpty());
+  }
+
+  /**
+   * Whether `commit()` would do nothing (no save, no `Set-Cookie`, no `Vary`), decided without
+   * awaiting: the session was neither accessed, modified nor loaded, and `commitsUnused` is false.
+   */
+  idle(request: RequestSession<any>): boolean {
+    const { session } = request;
+    return !session.accessed && !session.modified && !session.loaded && !this.commitsUnused(request);
+  }
+
+  /**
    * `process_response` (Django 5.2): delete the cookie when a request that sent one ends with an
    * empty session; otherwise save and set the cookie when modified (or `saveEveryRequest`), but
    * never for a 5xx response; `Vary: Cookie` when the session was accessed or the cookie is set

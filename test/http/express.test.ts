@@ -79,6 +79,14 @@ describe.each(flavors)("$name", ({ express, open }) => {
     a.get("/untouched", (_req, res) => {
       res.send("untouched");
     });
+    // Which of the response's sending methods are the middleware's own (none: passed straight through).
+    a.get("/wrapped", route(async (req, res) => {
+      if (req.query.read) await req.session.get("foo");
+      const wrapped = ["writeHead", "flushHeaders", "write", "end", "headersSent"].filter((name) => Object.prototype.hasOwnProperty.call(res, name));
+      res.setHeader("Content-Type", "application/json");
+      const writeReturned = res.write(" ");
+      res.end(JSON.stringify({ wrapped, writeReturned }));
+    }));
     a.get("/flush", route(async (req, res) => {
       await req.session.flush();
       res.send("flushed");
@@ -218,6 +226,76 @@ describe.each(flavors)("$name", ({ express, open }) => {
       expect(res.headers.vary).toBeUndefined();
     }
     expect(executor.statements).toEqual([]);
+  });
+
+  test("a request that never reads req.session is not held: the response's own methods, write() returns true", async () => {
+    const a = app();
+    const key = await login(a);
+    executor.statements.length = 0;
+    for (const cookie of [undefined, `sessionid=${key}`]) {
+      const req = request(a).get("/wrapped");
+      const res = await (cookie ? req.set("Cookie", cookie) : req).expect(200);
+      expect(JSON.parse(res.text)).toEqual({ wrapped: [], writeReturned: true });
+      expect(res.headers["set-cookie"]).toBeUndefined();
+      expect(res.headers.vary).toBeUndefined();
+    }
+    expect(executor.statements).toEqual([]);
+  });
+
+  test("a request that reads req.session is held from that read on, and behaves as before", async () => {
+    const a = app();
+    const key = await login(a, "held");
+    executor.statements.length = 0;
+    const res = await request(a).get("/wrapped?read=1").set("Cookie", `sessionid=${key}`).expect(200);
+    // Held: the write is queued until the commit (false, 'drain' follows), the methods are wrapped.
+    expect(JSON.parse(res.text)).toEqual({ wrapped: ["writeHead", "flushHeaders", "write", "end", "headersSent"], writeReturned: false });
+    expect(res.headers.vary).toBe("Cookie");
+    expect(res.headers["set-cookie"]).toBeUndefined();
+    expect(executor.statements).toHaveLength(1);
+  });
+
+  test("a cookie to delete or saveEveryRequest holds the response from the start, though the session is never read", async () => {
+    const deleted = await request(app()).get("/wrapped").set("Cookie", "sessionid=1234567").expect(200);
+    expect(JSON.parse(deleted.text)).toMatchObject({ wrapped: ["writeHead", "flushHeaders", "write", "end", "headersSent"] });
+    expect(cookieAttributes(sessionCookie(deleted.headers)!)).toEqual(DELETED_COOKIE);
+    const every = app({ saveEveryRequest: true });
+    const key = await login(every);
+    const saved = await request(every).get("/wrapped").set("Cookie", `sessionid=${key}`).expect(200);
+    expect(sessionCookie(saved.headers)).toMatch(new RegExp(`^sessionid=${key};`));
+    expect(saved.headers.vary).toBe("Cookie");
+  });
+
+  test("a replacement (400) drops headers the handler set before its first read of req.session, keeps the outer middleware's", async () => {
+    const a = express();
+    a.use((_req, res, next) => {
+      res.setHeader("X-Outer", "1");
+      next();
+    });
+    a.use(djangoSession({ repository: repository(), now: () => clock }));
+    a.get("/late-read", route(async (req, res) => {
+      res.setHeader("X-Handler", "before the session");
+      const key = req.query.key as string;
+      await req.session.set("foo", "after logout");
+      await db.table.delete(key);
+      res.send("should not be seen");
+    }));
+    const key = await login(app());
+    const res = await request(a).get(`/late-read?key=${key}`).set("Cookie", `sessionid=${key}`).expect(400);
+    expect(res.text).toBe(SESSION_INTERRUPTED_MESSAGE);
+    expect(res.headers["x-outer"]).toBe("1");
+    expect(res.headers["x-handler"]).toBeUndefined();
+  });
+
+  test("req.session can be replaced by assignment, and is an own enumerable property", async () => {
+    const a = express();
+    a.use(djangoSession({ repository: repository() }));
+    a.use((req, _res, next) => {
+      expect(Object.keys(req)).toContain("session");
+      (req as unknown as { session: unknown }).session = "replaced";
+      next();
+    });
+    a.get("/", (req, res) => res.json({ session: req.session as unknown }));
+    await request(a).get("/").expect(200, { session: "replaced" });
   });
 
   test("reading costs one SELECT and no write", async () => {

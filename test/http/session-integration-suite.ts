@@ -103,6 +103,10 @@ export function describeSessionIntegration(framework: string, dialect: Dialect, 
       "/set": async (session, url) => {
         await session.set("value", url.searchParams.get("value") ?? "set");
       },
+      "/mark": async (session) => {
+        // Marked modified without any data access (Django: `request.session.modified = True`).
+        session.markModified("value");
+      },
       "/flush": async (session) => {
         await session.flush();
       },
@@ -220,6 +224,19 @@ export function describeSessionIntegration(framework: string, dialect: Dialect, 
         expect(result.vary).toBeUndefined();
       }
       expect(counter.queries).toBe(0);
+    });
+
+    test("a session marked modified without any data access is still loaded, saved and its cookie sent", async () => {
+      const key = await createSession("marked");
+      counter.queries = 0;
+      clock = NOW + 60_000;
+      const result = await app.get("/mark", `sessionid=${key}`);
+      expect(result.status).toBe(200);
+      expect(sessionKeyOf(result)).toBe(key);
+      expect(result.vary).toBe("Cookie");
+      expect(await storedValue(key)).toBe("marked");
+      expect((await db.table.getRow(key))!.expireDate.getTime()).toBe(NOW + 60_000 + 1209600_000);
+      expect(counter.queries).toBe(2); // the load, then the save
     });
 
     test("reading the session adds Cookie to an existing Vary, without setting a cookie", async () => {

@@ -1,4 +1,4 @@
-import { STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
+import { STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from "node:http";
 import { SessionInterrupted } from "../../core/errors";
 import { consoleLogger, type SessionLogger } from "../../core/logger";
 import type { Session } from "../../core/session";
@@ -50,6 +50,17 @@ export interface DjangoSessionOptions extends SessionMiddlewareOptions {
 export type DjangoSessionMiddleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
 
 const OPENED = Symbol.for("django-session.express.opened");
+// The request's session and what it takes to hold its response on first use.
+const kState = Symbol("django-session.express.state");
+
+interface RequestState {
+  opened: RequestSession;
+  res: ServerResponse;
+  /** The response's headers when the middleware ran (a replacement starts from them), or null once held. */
+  headersAtMount: OutgoingHttpHeaders | null;
+}
+
+type SessionRequest = IncomingMessage & { session?: Session<any>; [OPENED]?: true; [kState]?: RequestState };
 
 /**
  * Django's `SessionMiddleware` for Express 4 and 5 (and any Connect-style server): sets
@@ -58,6 +69,11 @@ const OPENED = Symbol.for("django-session.express.opened");
  * `saveEveryRequest`), never for a 5xx; cookie deletion when a request with a cookie ends empty;
  * `Vary: Cookie` when the session was used. A row deleted meanwhile (a logout elsewhere) gives
  * HTTP 400 with Django's `SessionInterrupted` message and is never re-created.
+ *
+ * A request that never reads `req.session` passes straight through: the response is held (see
+ * `holdHeaders`) from the first read of `req.session` on, which is where anything that can
+ * change what the commit does must start. Only a request whose commit acts on an unused session
+ * (`commitsUnused`: a cookie to delete, `saveEveryRequest`) is held from the start.
  *
  * The options are validated here, once: a mistake throws `ImproperlyConfigured` at start-up.
  *
@@ -70,8 +86,31 @@ export function djangoSession(options: DjangoSessionOptions): DjangoSessionMiddl
   const core = new SessionMiddlewareCore(options);
   const logger = options.logger ?? consoleLogger;
 
+  function hold(state: RequestState): void {
+    const { opened, res, headersAtMount } = state;
+    if (headersAtMount === null) return;
+    state.headersAtMount = null;
+    holdHeaders(res, (status) => commit(core, opened, status, logger), headersAtMount);
+  }
+
+  // One accessor pair for every request (so requests share their shape): the first read holds
+  // the response; an assignment replaces the property with a plain value.
+  const property: PropertyDescriptor = {
+    configurable: true,
+    enumerable: true,
+    get(this: SessionRequest): Session<any> | undefined {
+      const state = this[kState];
+      if (state === undefined) return undefined;
+      hold(state);
+      return state.opened.session;
+    },
+    set(this: SessionRequest, value: unknown): void {
+      Object.defineProperty(this, "session", { configurable: true, enumerable: true, writable: true, value });
+    },
+  };
+
   return function djangoSessionMiddleware(req, res, next) {
-    const request = req as IncomingMessage & { session?: Session<any>; [OPENED]?: true };
+    const request = req as SessionRequest;
     // Mounted twice (an app and a sub-app): the first one owns the session.
     if (request[OPENED]) return next();
     let opened: RequestSession;
@@ -81,8 +120,10 @@ export function djangoSession(options: DjangoSessionOptions): DjangoSessionMiddl
       return next(error);
     }
     request[OPENED] = true;
-    request.session = opened.session;
-    holdHeaders(res, (status) => commit(core, opened, status, logger));
+    const state: RequestState = { opened, res, headersAtMount: res.getHeaders() };
+    request[kState] = state;
+    Object.defineProperty(request, "session", property);
+    if (core.commitsUnused(opened)) hold(state);
     next();
   };
 }

@@ -25,9 +25,14 @@ export type HeldOutcome =
  * return `false` and `'drain'` follows the replay, so piped streams wait instead of buffering.
  * Header changes made while held still reach the response. A `replace` outcome starts again from
  * the headers the response had when it was hooked (headers set by the middleware mounted earlier
- * survive, like Django's outer middleware).
+ * survive, like Django's outer middleware); pass `headersAtMount` when the hook is installed later
+ * than the middleware ran.
  */
-export function holdHeaders(res: ServerResponse, beforeHeaders: (status: number) => Promise<HeldOutcome>): void {
+export function holdHeaders(
+  res: ServerResponse,
+  beforeHeaders: (status: number) => Promise<HeldOutcome>,
+  headersAtMount: OutgoingHttpHeaders = res.getHeaders(),
+): void {
   // Saved to be called back on `res` (`original.end.call(res, ...)`), never unbound.
   /* eslint-disable @typescript-eslint/unbound-method */
   const original = {
@@ -38,7 +43,6 @@ export function holdHeaders(res: ServerResponse, beforeHeaders: (status: number)
   } as Record<HeldMethod, (...args: unknown[]) => unknown>;
   /* eslint-enable @typescript-eslint/unbound-method */
   const realHeadersSent = headersSentGetter(res);
-  const headersAtMount = res.getHeaders();
   let state: "open" | "holding" | "released" = "open";
   const held: { method: HeldMethod; args: unknown[] }[] = [];
   let heldWrite = false;

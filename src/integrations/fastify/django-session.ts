@@ -47,6 +47,20 @@ function replaceWithSessionInterrupted(reply: FastifyReply, payload: unknown, er
   return error.message;
 }
 
+async function commitReply(core: SessionMiddlewareCore, requestSession: RequestSession, reply: FastifyReply, payload: unknown): Promise<unknown> {
+  if (isWebResponse(payload)) payload = unwrapWebResponse(reply, payload);
+  try {
+    const { setCookie, varyCookie } = await core.commit(requestSession, reply.statusCode);
+    // reply.header() appends to existing Set-Cookie values.
+    if (setCookie !== null) reply.header("set-cookie", setCookie);
+    if (varyCookie) reply.header("vary", addVaryCookie(reply.getHeader("vary")));
+    return payload;
+  } catch (error) {
+    if (error instanceof SessionInterrupted) return replaceWithSessionInterrupted(reply, payload, error);
+    throw error;
+  }
+}
+
 const plugin: FastifyPluginAsync<DjangoSessionFastifyOptions> = async (fastify, options) => {
   // Validated at registration: a mistake fails `register()`/`ready()`, not the first request.
   const core = new SessionMiddlewareCore(options);
@@ -69,23 +83,18 @@ const plugin: FastifyPluginAsync<DjangoSessionFastifyOptions> = async (fastify, 
 
   // process_response: onSend runs before the headers are written, for handler replies and for
   // the error handler's replies alike (a thrown error is a 500 by then, so nothing is saved).
-  fastify.addHook("onSend", async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+  // A callback hook, so a reply whose session nobody used passes on at once, without a promise.
+  fastify.addHook("onSend", (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: Error | null, payload?: unknown) => void) => {
     const state = request as unknown as WithState;
     const requestSession = state[kRequestSession];
-    if (!requestSession) return payload;
+    if (!requestSession) return done(null, payload);
     // Once only: if the commit throws, Fastify's error reply runs the onSend hooks again.
     state[kRequestSession] = null;
-    if (isWebResponse(payload)) payload = unwrapWebResponse(reply, payload);
-    try {
-      const { setCookie, varyCookie } = await core.commit(requestSession, reply.statusCode);
-      // reply.header() appends to existing Set-Cookie values.
-      if (setCookie !== null) reply.header("set-cookie", setCookie);
-      if (varyCookie) reply.header("vary", addVaryCookie(reply.getHeader("vary")));
-      return payload;
-    } catch (error) {
-      if (error instanceof SessionInterrupted) return replaceWithSessionInterrupted(reply, payload, error);
-      throw error;
-    }
+    if (core.idle(requestSession)) return done(null, payload);
+    commitReply(core, requestSession, reply, payload).then(
+      (sent) => done(null, sent),
+      (error: unknown) => done(error instanceof Error ? error : new Error(String(error))),
+    );
   });
 };
 

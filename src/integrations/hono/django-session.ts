@@ -56,6 +56,8 @@ export function djangoSession<T extends Record<string, unknown> = Record<string,
     const requestSession = core.open<T>(c.req.header("cookie"));
     c.set("session", requestSession.session);
     await next();
+    // Nobody used the session: nothing to save or send, and no promise to wait for.
+    if (core.idle(requestSession)) return;
     let commit: SessionCommit;
     try {
       commit = await core.commit(requestSession, c.res.status);

@@ -38,6 +38,8 @@ export function djangoSession(options: DjangoSessionKoaOptions): Middleware {
     const requestSession = core.open(ctx.headers.cookie);
     ctx.session = requestSession.session;
     await next();
+    // Nobody used the session: nothing to save or send, and no promise to wait for.
+    if (core.idle(requestSession)) return;
     let commit: SessionCommit;
     try {
       commit = await core.commit(requestSession, ctx.status);
