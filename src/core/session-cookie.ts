@@ -34,10 +34,39 @@ function pythonUnquote(value: string): string {
 export function readSessionCookie(header: string | string[] | undefined, name: string): string | undefined {
   if (header === undefined) return undefined;
   const text = Array.isArray(header) ? header.join("; ") : header;
-  if (!text.includes(name)) return undefined;
+  const at = text.indexOf(name);
+  if (at === -1) return undefined;
+  const plain = plainCookieValue(text, name, at);
+  if (plain !== undefined) return plain;
   const reversed = text.split(";").reverse().join(";");
   const value = parseCookie(reversed, { decode: (v) => pythonUnquote(v.trim()) })[name];
   return value === undefined ? undefined : value;
+}
+
+/**
+ * The common case without the full parse: the name occurs once in the header, as a whole cookie
+ * name (only spaces or tabs between it and the previous `;`), and its value is plain (letters,
+ * digits, `-_.:`) up to the next `;` or the end. The full parse gives the same value then: no
+ * other chunk can carry the name, and there is nothing to trim or unquote. `undefined` otherwise.
+ */
+function plainCookieValue(text: string, name: string, at: number): string | undefined {
+  if (text.indexOf(name, at + 1) !== -1) return undefined;
+  const start = at + name.length + 1;
+  if (text.charCodeAt(start - 1) !== 0x3d /* = */) return undefined;
+  for (let i = at - 1; i >= 0; i--) {
+    const code = text.charCodeAt(i);
+    if (code === 0x3b /* ; */) break;
+    if (code !== 0x20 && code !== 0x09) return undefined;
+  }
+  let end = start;
+  for (; end < text.length; end++) {
+    const code = text.charCodeAt(end);
+    if (code === 0x3b) break;
+    const plainChar =
+      (code >= 0x61 && code <= 0x7a) || (code >= 0x30 && code <= 0x3a) || (code >= 0x41 && code <= 0x5a) || code === 0x2d || code === 0x5f || code === 0x2e;
+    if (!plainChar) return undefined;
+  }
+  return text.slice(start, end);
 }
 
 // Identity: session keys and signed values use only A-Za-z0-9-_.: and need no encoding, and

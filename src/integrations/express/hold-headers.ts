@@ -66,11 +66,9 @@ export function holdHeaders(
   for (const method of ["writeHead", "flushHeaders", "write", "end"] as const) {
     (res as unknown as Record<HeldMethod, unknown>)[method] = hold(method);
   }
-  Object.defineProperty(res, "headersSent", {
-    configurable: true,
-    enumerable: false,
-    get: () => state === "holding" || realHeadersSent.call(res),
-  });
+  const holding = () => state === "holding";
+  (res as HeldResponse)[kHolding] = holding;
+  Object.defineProperty(res, "headersSent", HEADERS_SENT);
 
   function destroy(error: unknown): void {
     state = "released";
@@ -128,8 +126,32 @@ export function holdHeaders(
   }
 }
 
+// While held, `res.headersSent` reads true. One accessor for every held response (so they keep
+// sharing their shape), asking the response's own hold.
+const kHolding = Symbol("django-session.holding");
+type HeldResponse = ServerResponse & { [kHolding]?: () => boolean };
+const HEADERS_SENT: PropertyDescriptor = {
+  configurable: true,
+  enumerable: false,
+  get(this: HeldResponse): boolean {
+    return this[kHolding]?.() === true || headersSentGetter(this).call(this);
+  },
+};
+
+let lastPrototype: unknown = null;
+let lastGetter: (() => boolean) | null = null;
+
 /** The prototype's `headersSent` getter (what the response really did), before the shadowing. */
 function headersSentGetter(res: ServerResponse): () => boolean {
+  // Every response of a server shares its prototype: found once, not walked per request.
+  const prototype: unknown = Object.getPrototypeOf(res);
+  if (prototype === lastPrototype && lastGetter !== null) return lastGetter;
+  lastGetter = findHeadersSentGetter(res);
+  lastPrototype = prototype;
+  return lastGetter;
+}
+
+function findHeadersSentGetter(res: ServerResponse): () => boolean {
   for (let proto: unknown = Object.getPrototypeOf(res); proto; proto = Object.getPrototypeOf(proto)) {
     const descriptor = Object.getOwnPropertyDescriptor(proto, "headersSent");
     // The getter, called on the response (`.call(res)`) by the caller.
