@@ -10,7 +10,9 @@
 import { spawn } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { DataSource } from "typeorm";
 import { createSqlUserStore, type SqlUser } from "../../src/adapters/sql/sql-user-store";
+import { createAuthUserEntity, createTypeOrmUserStore, type AuthUserEntity } from "../../src/adapters/typeorm";
 import { authenticate, login, makePassword, type UserStore } from "../../src/auth";
 import { ImproperlyConfigured } from "../../src/core/errors";
 import { SqlRowAdapter } from "../../src/adapters/sql/sql-row-adapter";
@@ -40,6 +42,7 @@ const USERS = [
   { username: "carol", password: "carol-pw", is_active: true, iterations: NEWER },
   { username: "dave", password: "dave-pw", is_active: true, iterations: SITE },
   { username: "erin", password: "erin-pw", is_active: true, iterations: SITE, email: "Erin@Example.com" },
+  { username: "frank", password: "frank-pw", is_active: true, iterations: OUTDATED, email: "Frank@Example.com" },
 ];
 
 interface DjangoState {
@@ -98,7 +101,7 @@ async function dropDatabase(config: Config): Promise<void> {
   }
 }
 
-const options = (users: UserStore<SqlUser>, extra: { iterations?: number; backend?: string } = {}) => ({
+const options = <U extends SqlUser | AuthUserEntity>(users: UserStore<U>, extra: { iterations?: number; backend?: string } = {}) => ({
   users,
   passwordHashers: ["pbkdf2_sha256"] as const,
   iterations: SITE,
@@ -192,6 +195,37 @@ describe.each(CONFIGS)("Django $version on $dialect", (config) => {
     expect(seen.size).toBe(3);
     expect(await passwordOf("dave")).toMatch(new RegExp(`^pbkdf2_sha256\\$${NEWER}\\$`));
     expect(await passwordOf("carol")).toMatch(new RegExp(`^pbkdf2_sha256\\$${NEWER}\\$`));
+  });
+
+  test("the TypeORM store (createAuthUserEntity): the same lookup, upgrade and last_login, which Django reads back", async () => {
+    const pg = new URL(POSTGRES_URL);
+    const connection =
+      config.dialect === "postgres"
+        ? { type: "postgres" as const, url: `${pg.protocol}//${pg.username}@${pg.host}/${config.database}` }
+        : config.dialect === "mysql"
+          ? { type: "mysql" as const, host: MYSQL_CONFIG.host, port: MYSQL_CONFIG.port, username: MYSQL_CONFIG.user, password: MYSQL_CONFIG.password, database: config.database, timezone: "Z" }
+          : { type: "better-sqlite3" as const, database: join(TMP_DIR, `${config.database}.sqlite3`) };
+    const dataSource = new DataSource({ ...connection, entities: [createAuthUserEntity(config.dialect)] } as ConstructorParameters<typeof DataSource>[0]);
+    await dataSource.initialize();
+    try {
+      const store = createTypeOrmUserStore(dataSource);
+      const result = await authenticate({ username: "frank", password: "frank-pw" }, options(store));
+      expect([result.user?.username, result.passwordUpgraded]).toEqual(["frank", true]);
+      const upgraded = await passwordOf("frank");
+      expect(upgraded).toMatch(new RegExp(`^pbkdf2_sha256\\$${SITE}\\$`));
+      const byEmail = createTypeOrmUserStore<AuthUserEntity>(dataSource, { usernameField: "email", caseInsensitive: true });
+      expect((await authenticate({ username: "frank@EXAMPLE.com", password: "frank-pw" }, options(byEmail))).user?.username).toBe("frank");
+      expect(await authenticate({ username: "frank", password: "nope" }, options(store))).toEqual({ user: null, reason: "wrong-password", passwordUpgraded: false });
+      const secretKey = "django-session-authenticate-secret-0123456789";
+      const session = new DjangoSessionRepository({ secretKey, adapter: new SqlRowAdapter(db.executor) }).get();
+      await login(session, result.user!, { secretKey, users: store, now: () => new Date(Date.UTC(2027, 1, 28, 23, 59, 59, 999)) });
+      const django = await runDjango(config, "check", { logins: [{ username: "frank", password: "frank-pw" }] });
+      expect(django.authenticated).toEqual(["frank"]);
+      expect(django.users.frank).toEqual({ password: upgraded, last_login: "2027-02-28T23:59:59.999000+00:00" });
+      expect(() => createTypeOrmUserStore(dataSource, { usernameField: "login" as never })).toThrow(/no property "login" \(usernameField\)/);
+    } finally {
+      await dataSource.destroy();
+    }
   });
 
   test("a custom USERNAME_FIELD, looked up case-insensitively (login by email) or exactly", async () => {

@@ -1,7 +1,8 @@
 /**
  * `django-session/typeorm`: Django's `django_session` table through a TypeORM `DataSource`:
  * the row adapter the session repository runs on, and an entity to query the table yourself;
- * and Django's `auth_user` (an entity and a `loadUser` for `getUser`), read-only.
+ * and Django's `auth_user`: an entity, a `loadUser` for `getUser` and a `UserStore` for
+ * `authenticate` (which writes only `password` and `last_login`, as Django's login does).
  * TypeORM (an optional peer dependency) is imported only by this entry point.
  */
 export { createTypeOrmAdapter, type TypeOrmAdapterOptions } from "./typeorm-session-adapter";
@@ -23,4 +24,5 @@ export {
   type AuthUserEntityOptions,
 } from "./auth-user-entity";
 export { createTypeOrmUserLoader, type TypeOrmUserLoader, type TypeOrmUserLoaderOptions } from "./typeorm-user-loader";
+export { createTypeOrmUserStore, type TypeOrmUserStoreOptions } from "./typeorm-user-store";
 export type { UserIdParser } from "../../auth/user-id";

@@ -35,7 +35,7 @@ export interface TypeOrmUserLoaderOptions<U extends ObjectLiteral = AuthUserEnti
 const UTC_OFFSETS = new Set(["Z", "+00:00", "-00:00"]);
 
 /** An entity with `datetime(6)` columns on MySQL/MariaDB reads them right only with `timezone: "Z"`. */
-function checkMysqlTimeZone(dataSource: DataSource, metadata: EntityMetadata, options: TypeOrmUserLoaderOptions<ObjectLiteral>): void {
+function checkMysqlTimeZone(dataSource: DataSource, metadata: EntityMetadata, options: Omit<TypeOrmUserLoaderOptions<ObjectLiteral>, "parseId">, caller: string): void {
   const type = String(dataSource.options.type);
   if ((type !== "mysql" && type !== "mariadb") || options.time?.useTz === false) return;
   if (!metadata.columns.some((column) => column.type === "datetime" || column.type === Date)) return;
@@ -43,7 +43,7 @@ function checkMysqlTimeZone(dataSource: DataSource, metadata: EntityMetadata, op
   const datetimeAsText = dateStrings === true || (Array.isArray(dateStrings) && dateStrings.includes("DATETIME"));
   if (!UTC_OFFSETS.has(timezone ?? "local") || datetimeAsText) {
     throw new ImproperlyConfigured(
-      `createTypeOrmUserLoader: the DataSource's timezone is ${JSON.stringify(timezone ?? "local")}` +
+      `${caller}: the DataSource's timezone is ${JSON.stringify(timezone ?? "local")}` +
         `${datetimeAsText ? " with dateStrings" : ""}, so TypeORM would read ${metadata.name}'s dates (last_login, ` +
         `date_joined) shifted from UTC. Django stores naive UTC: set timezone: "Z" (and leave dateStrings unset) in ` +
         `the DataSource options (or pass time: { useTz: false } if Django runs with USE_TZ = False).`,
@@ -51,19 +51,21 @@ function checkMysqlTimeZone(dataSource: DataSource, metadata: EntityMetadata, op
   }
 }
 
-function resolveRepository<U extends ObjectLiteral>(
+/** The user entity's repository and primary property, checked (shared with the user store). @internal */
+export function resolveUserRepository<U extends ObjectLiteral>(
   dataSource: DataSource,
-  options: TypeOrmUserLoaderOptions<U>,
+  options: Omit<TypeOrmUserLoaderOptions<U>, "parseId">,
+  caller = "createTypeOrmUserLoader",
 ): { repository: Repository<U>; primary: string } {
   if (!dataSource.isInitialized) {
-    throw new ImproperlyConfigured("createTypeOrmUserLoader: the DataSource is not initialized yet (await dataSource.initialize() first).");
+    throw new ImproperlyConfigured(`${caller}: the DataSource is not initialized yet (await dataSource.initialize() first).`);
   }
   let metadata: EntityMetadata;
   if (options.entity !== undefined) {
     if (!dataSource.hasMetadata(options.entity)) {
       const entity = options.entity;
       const name = typeof entity === "string" ? entity : typeof entity === "function" ? entity.name : "options" in entity ? entity.options.name : entity.name;
-      throw new ImproperlyConfigured(`createTypeOrmUserLoader: the entity ${name} is not in the DataSource's entities; add it there.`);
+      throw new ImproperlyConfigured(`${caller}: the entity ${name} is not in the DataSource's entities; add it there.`);
     }
     metadata = dataSource.getMetadata(options.entity);
   } else {
@@ -71,7 +73,7 @@ function resolveRepository<U extends ObjectLiteral>(
     const found = dataSource.entityMetadatas.find((candidate) => candidate.tableName === table);
     if (!found) {
       throw new ImproperlyConfigured(
-        `createTypeOrmUserLoader: no entity in the DataSource maps "${table}". Add createAuthUserEntity("postgres" | "mysql" | "sqlite") ` +
+        `${caller}: no entity in the DataSource maps "${table}". Add createAuthUserEntity("postgres" | "mysql" | "sqlite") ` +
           `(from django-session/typeorm) to its entities, or pass { entity } for your own user entity.`,
       );
     }
@@ -80,10 +82,10 @@ function resolveRepository<U extends ObjectLiteral>(
   const [primary] = metadata.primaryColumns;
   if (metadata.primaryColumns.length !== 1 || primary === undefined) {
     throw new ImproperlyConfigured(
-      `createTypeOrmUserLoader: ${metadata.name} has ${metadata.primaryColumns.length} primary columns; a Django user model has exactly one.`,
+      `${caller}: ${metadata.name} has ${metadata.primaryColumns.length} primary columns; a Django user model has exactly one.`,
     );
   }
-  checkMysqlTimeZone(dataSource, metadata, options);
+  checkMysqlTimeZone(dataSource, metadata, options, caller);
   return { repository: dataSource.getRepository<U>(metadata.target), primary: primary.propertyName };
 }
 
@@ -113,11 +115,11 @@ export function createTypeOrmUserLoader<U extends ObjectLiteral & AuthUser = Aut
   if (options.parseId !== undefined && typeof options.parseId !== "function") {
     throw new ImproperlyConfigured("createTypeOrmUserLoader: parseId must be a function (id: string) => pk | null.");
   }
-  let resolved = dataSource.isInitialized ? resolveRepository(dataSource, options) : undefined;
+  let resolved = dataSource.isInitialized ? resolveUserRepository(dataSource, options) : undefined;
   return async (id: string) => {
     const parsed = parseUserId(id, options.parseId);
     if (!parsed.ok) return null;
-    resolved ??= resolveRepository(dataSource, options);
+    resolved ??= resolveUserRepository(dataSource, options);
     const { repository, primary } = resolved;
     return repository.findOneBy({ [primary]: parsed.pk } as Parameters<Repository<U>["findOneBy"]>[0]);
   };
