@@ -200,12 +200,6 @@ function write(input: unknown, stack: object[]): string | undefined {
 }
 
 
-// JSON.parse is exact for everything except Python's extra tokens, integers past 2^53 and the
-// integer `-0` (Python's int 0; JSON.parse gives the float -0, which would be written back as
-// `-0.0`), so it is the fast path whenever none can be present (a cheap scan that may
-// over-match inside strings, in which case the full parser gives the same answer, only slower).
-const NEEDS_FULL_PARSER = /NaN|Infinity|\d{16}|-0(?=[,\]}\s]|$)/;
-
 /** Nesting beyond this is refused; CPython's `json` stops near 1000 with `RecursionError`. */
 export const MAX_JSON_DEPTH = 512;
 
@@ -215,6 +209,15 @@ export const MAX_JSON_DEPTH = 512;
  * into a BigInt costs time quadratic in its length (a megabyte of digits: about half a second).
  */
 export const MAX_INT_DIGITS = 4300;
+
+/**
+ * Above this length the nesting is counted before `JSON.parse` sees the text: `JSON.parse` spends
+ * ~0.1 µs per character of `[[[[…` (15 times its rate on ordinary JSON) before it can be refused,
+ * so a megabyte of openers would cost a quarter of a second. Below it, the worst case costs no
+ * more than parsing an ordinary session of the maximum size, and the count (~5 µs on 8 KB) is
+ * not paid on every decode.
+ */
+const COUNT_NESTING_ABOVE = 32 * 1024;
 
 /** How many copies of `char` `text` holds, counting no further than `limit + 1` (native scans). */
 function countUpTo(text: string, char: string, limit: number): number {
@@ -228,44 +231,124 @@ function countUpTo(text: string, char: string, limit: number): number {
   return n;
 }
 
-/** `json.loads(text)` with Python's extensions (see the module comment for the number rules). */
+/**
+ * `json.loads(text)` with Python's extensions (see the module comment for the number rules).
+ *
+ * Optimistic: `JSON.parse` first, and the exact parser below only when `JSON.parse` throws (for
+ * `NaN`/`Infinity`, or to give Python's error) or when what it returned might differ. The two
+ * read strings (lone surrogates and `\u` escapes included), keys (duplicates: the last value at
+ * the first key's place; `__proto__` an own property), literals and fractions alike. They differ
+ * on numbers that are integral but not safe integers (a Python int becomes a `bigint`; 4,300+
+ * digits are refused), on non-finite numbers (an overflowing integer literal), on `-0` (Python's
+ * int 0) and on nesting past `MAX_JSON_DEPTH`, all of which a walk of the result finds (a float
+ * literal like `1e20` or `-0.0` goes to the exact parser too, and comes back the same, slower).
+ *
+ * A duplicate key hides the value it overwrote from that walk, and the exact parser refuses two
+ * things there: too deep a nesting and too long an integer. Both take room in the text: the walk
+ * also adds up a lower bound of the characters the result needs, and only when the text has more
+ * spare characters than the smallest such hidden value needs are the openers counted, or the
+ * digit runs looked at (sampled every `MAX_INT_DIGITS` characters: a longer run covers a sample).
+ */
 export function pyJsonLoads(text: string): PythonJsonValue {
-  // JSON.parse spends about half a microsecond per nesting level of arrays (`[[[...`, `[{"a":[{...`)
-  // before it can refuse them: a megabyte of `[` costs ~0.5 s. With more openers than the depth
-  // limit, the parser below reads the text instead; it stops at MAX_JSON_DEPTH.
-  const arrays = countUpTo(text, "[", MAX_JSON_DEPTH);
-  const objects = countUpTo(text, "{", MAX_JSON_DEPTH);
-  if (!NEEDS_FULL_PARSER.test(text) && arrays <= MAX_JSON_DEPTH && objects <= MAX_JSON_DEPTH) {
-    let value: PythonJsonValue;
-    try {
-      value = JSON.parse(text) as PythonJsonValue;
-    } catch (error) {
-      throw new PythonJsonError((error as Error).message);
-    }
-    // No more openers than the limit: the nesting cannot exceed it, no need to walk the value.
-    if (arrays + objects <= MAX_JSON_DEPTH || depthWithin(value, MAX_JSON_DEPTH)) return value;
-    throw new PythonJsonError("JSON nested too deeply");
+  const counted = text.length > COUNT_NESTING_ABOVE;
+  if (counted && tooManyOpeners(text)) return pyJsonLoadsExact(text);
+  let value: PythonJsonValue;
+  try {
+    value = JSON.parse(text) as PythonJsonValue;
+  } catch {
+    return pyJsonLoadsExact(text);
   }
+  deepest = 0;
+  const minLength = minTextLength(value, 1);
+  // -1: a value that needs the exact parser. An enumerable property on Object.prototype would
+  // make for-in count characters the text does not have: take the exact parser then too.
+  if (minLength < 0 || !prototypeIsClean()) return pyJsonLoadsExact(text);
+  const spare = text.length - minLength;
+  // A hidden container at level L + 1 and deeper needs 2 * (MAX_JSON_DEPTH + 1 - L) characters to be refused.
+  if (!counted && spare >= 2 * (MAX_JSON_DEPTH + 1 - deepest) && tooManyOpeners(text)) return pyJsonLoadsExact(text);
+  if (spare > MAX_INT_DIGITS && hasLongDigitRun(text)) return pyJsonLoadsExact(text);
+  return value;
+}
+
+/** The exact parser alone (no `JSON.parse` fast path); exported for equivalence tests. */
+export function pyJsonLoadsExact(text: string): PythonJsonValue {
   return new Parser(text).parseDocument();
 }
 
-/** True when no array or object in `value` sits deeper than `budget` levels (the top one is level 1). */
-function depthWithin(value: unknown, budget: number): boolean {
-  if (typeof value !== "object" || value === null) return true;
-  if (budget === 0) return false;
-  // Index and for-in loops: no intermediate arrays on this per-decode path.
+function tooManyOpeners(text: string): boolean {
+  return countUpTo(text, "[", MAX_JSON_DEPTH) + countUpTo(text, "{", MAX_JSON_DEPTH) > MAX_JSON_DEPTH;
+}
+
+const EMPTY = {};
+function prototypeIsClean(): boolean {
+  for (const key in EMPTY) return key === undefined;
+  return true;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+/** Whether `text` holds more than `MAX_INT_DIGITS` digits in a row (inside strings too). */
+function hasLongDigitRun(text: string): boolean {
+  let from = 0;
+  for (let i = MAX_INT_DIGITS; i < text.length; i += MAX_INT_DIGITS) {
+    if (!isDigit(text.charCodeAt(i))) continue;
+    let start = i;
+    while (start > from && isDigit(text.charCodeAt(start - 1))) start--;
+    let end = i + 1;
+    while (end < text.length && isDigit(text.charCodeAt(end))) end++;
+    if (end - start > MAX_INT_DIGITS) return true;
+    from = end;
+  }
+  return false;
+}
+
+/** A number `JSON.parse` and the exact parser read alike whatever its literal was. */
+function plainNumber(x: number): boolean {
+  return Number.isSafeInteger(x) ? x !== 0 || 1 / x > 0 : Number.isFinite(x) && !Number.isInteger(x);
+}
+
+/** The deepest container level `minTextLength` has seen (the top one is level 1). */
+let deepest = 0;
+
+/**
+ * The fewest characters a JSON text for `value` (a `JSON.parse` result at nesting `level`) can
+ * have, or -1 when it holds a number that is not plain or a container deeper than
+ * `MAX_JSON_DEPTH`. A string needs its code units and quotes, a number one character (and a
+ * fraction three), a container its brackets, commas and colons. Index and for-in loops: no
+ * intermediate arrays on this per-decode path.
+ */
+function minTextLength(value: unknown, level: number): number {
+  switch (typeof value) {
+    case "string":
+      return value.length + 2;
+    case "number":
+      return !plainNumber(value) ? -1 : Number.isInteger(value) ? 1 : 3;
+    case "boolean":
+      return 4;
+  }
+  if (value === null) return 4;
+  if (level > MAX_JSON_DEPTH) return -1;
+  if (level > deepest) deepest = level;
+  let total = 1;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const child: unknown = value[i];
-      if (typeof child === "object" && child !== null && !depthWithin(child, budget - 1)) return false;
+      const n = minTextLength(value[i], level + 1);
+      if (n < 0) return -1;
+      total += n + 1;
     }
-    return true;
+    return value.length === 0 ? 2 : total;
   }
+  let empty = true;
   for (const key in value) {
-    const child = (value as Record<string, unknown>)[key];
-    if (typeof child === "object" && child !== null && !depthWithin(child, budget - 1)) return false;
+    const n = minTextLength((value as Record<string, unknown>)[key], level + 1);
+    if (n < 0) return -1;
+    // `"key":value` and a comma or the closing brace.
+    total += key.length + 3 + n + 1;
+    empty = false;
   }
-  return true;
+  return empty ? 2 : total;
 }
 
 const NUMBER = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?/y;

@@ -66,7 +66,14 @@ export function encodePayload(obj: unknown, compress: boolean | CompressionOptio
   return b64Encode(data);
 }
 
-/** The reverse of `encodePayload`, bounded: never inflates past `maxSize` bytes. */
+/**
+ * The reverse of `encodePayload`, as `Signer.unsign_object` reads it, bounded: never inflates past
+ * `maxSize` bytes. Follows Django step for step, so a row reads the same on both stacks: the
+ * payload's bytes (`.encode()`), a leading `.` for zlib, `b64_decode` (lenient: padding, both
+ * alphabets and stray characters read as Python reads them), `zlib.decompress`, and the JSON bytes
+ * decoded as latin-1 (`JSONSerializer.loads`; raw UTF-8 bytes therefore read as mojibake, as in
+ * Django). The signature has been checked before any of this runs.
+ */
 export function decodePayload(
   payload: string,
   maxSize: number,
@@ -85,30 +92,10 @@ export function decodePayload(
   }
   if (bytes.length > maxSize) return { ok: false, reason: "too-large", error: new RangeError("Payload too large") };
   try {
-    return { ok: true, value: pyJsonLoads(bytesToText(bytes)) };
+    return { ok: true, value: pyJsonLoads(bytes.toString("latin1")) };
   } catch (error) {
     return { ok: false, reason: "bad-json", error: error as Error };
   }
-}
-
-const utf8 = new TextDecoder("utf-8", { fatal: true });
-
-/**
- * Django ≤ 5.2 decodes the JSON bytes as latin-1 (it only ever writes ASCII); newer Django may
- * write raw UTF-8. ASCII reads the same either way. Valid UTF-8 is read as UTF-8 (where Django
- * 5.2 would produce mojibake), anything else as latin-1, as Django 5.2 does.
- */
-function bytesToText(bytes: Buffer): string {
-  for (const byte of bytes) {
-    if (byte > 0x7f) {
-      try {
-        return utf8.decode(bytes);
-      } catch {
-        return bytes.toString("latin1");
-      }
-    }
-  }
-  return bytes.toString("latin1");
 }
 
 /** `TimestampSigner.sign_object`. */

@@ -4,9 +4,8 @@
  * ./signed-objects.ts.
  */
 import { b62Decode, b62Encode } from "./base62";
-import { constantTimeEqual, deriveKey, isWellFormed, nodeHashName, type Secret, toBytes } from "./crypto";
+import { constantTimeEqual, deriveKey, isWellFormed, nodeHashName, type PreparedHmac, prepareHmac, type Secret, toBytes } from "./crypto";
 import { BadSignature, ImproperlyConfigured, SignatureExpired } from "./errors";
-import { createHmac } from "node:crypto";
 
 /** Options of `django.core.signing.Signer`, keyword for keyword. */
 export interface SignerOptions {
@@ -47,10 +46,8 @@ export type VerifyResult =
 // Python's `$` also matches just before a trailing newline, so `"\n"` and `"abc\n"` are unsafe too.
 const UNSAFE_SEP = /^[A-z0-9\-_=]*\n?$/;
 
-interface DerivedKey {
-  readonly algorithm: string;
-  readonly key: Buffer;
-}
+/** A derived key, ready to sign with (see `prepareHmac`). */
+type DerivedKey = PreparedHmac;
 
 /** `django.core.signing.Signer`. Keys are derived once at construction, not per call as in Django. */
 export class Signer {
@@ -84,10 +81,7 @@ export class Signer {
     if (typeof this.salt !== "string") throw new ImproperlyConfigured("Signer salt must be a string.");
     this.algorithm = options.algorithm || "sha256";
     const keySalt = `${this.salt}signer`;
-    const derive = (secret: Secret, algorithm: string): DerivedKey => ({
-      algorithm: nodeHashName(algorithm),
-      key: deriveKey(keySalt, secret, algorithm),
-    });
+    const derive = (secret: Secret, algorithm: string): DerivedKey => prepareHmac(nodeHashName(algorithm), deriveKey(keySalt, secret, algorithm));
     this.signingKey = derive(options.key, this.algorithm);
     this.verifyKeys = [this.signingKey, ...fallbackKeys.map((k) => derive(k, this.algorithm))];
     this.sha1Key = options.acceptSha1 ? derive(options.key, "sha1") : null;
@@ -128,12 +122,13 @@ export class Signer {
     const sig = signed.slice(at + this.sep.length);
     // Python cannot even encode such a value (UnicodeEncodeError); it never had a valid signature.
     if (!isWellFormed(value)) return { valid: false, error: new BadSignature(`Signature "${truncate(sig)}" does not match`) };
+    // `value` is well formed: the prepared HMACs hash it as UTF-8 directly.
     for (const [i, key] of this.verifyKeys.entries()) {
-      if (constantTimeEqual(sig, hmac(key, value))) {
+      if (constantTimeEqual(sig, key(value))) {
         return { valid: true, value, keyIndex: i, renew: i !== 0 };
       }
     }
-    if (this.sha1Key && constantTimeEqual(sig, hmac(this.sha1Key, value))) {
+    if (this.sha1Key && constantTimeEqual(sig, this.sha1Key(value))) {
       return { valid: true, value, keyIndex: 0, renew: true };
     }
     // Django echoes the signature in this message; it is attacker-supplied and not secret.
@@ -207,10 +202,9 @@ export class TimestampSigner extends Signer {
 }
 
 function hmac(derived: DerivedKey, value: string | Uint8Array): string {
-  // A well-formed string goes to OpenSSL as UTF-8 directly (the same bytes as toBytes, without
-  // the intermediate Buffer: this is on every request's path).
-  const input = typeof value === "string" && isWellFormed(value) ? value : toBytes(value);
-  return createHmac(derived.algorithm, derived.key).update(input).digest("base64url");
+  // A well-formed string is hashed as UTF-8 directly (the same bytes as toBytes, without the
+  // intermediate Buffer); toBytes throws Python's error for a lone surrogate.
+  return derived(typeof value === "string" && isWellFormed(value) ? value : toBytes(value));
 }
 
 function checkKey(key: unknown, option: string): void {

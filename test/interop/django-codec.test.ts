@@ -406,6 +406,124 @@ describe.each<DjangoVersion>(["3.2", "5.2"])("real Django %s", (version) => {
     });
   }
 
+  describe("values only another program holding the secret could write: one row reads the same on both stacks", () => {
+    // Django never writes these, but reads them (b64_decode is lenient; JSONSerializer.loads
+    // decodes latin-1), after checking the signature; so do we. Where Django fails, we fail with
+    // a typed reason.
+    const SESSION_SALT = "django.contrib.sessions.SessionStore";
+    const COOKIE_SALT = "django.contrib.sessions.backends.signed_cookies";
+    const sign = (salt: string, payload: string) => new TimestampSigner({ key: SECRET, salt, now: at(NOW) }).sign(payload);
+    const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64url");
+    const std = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
+
+    const named: Array<[name: string, payload: string]> = [
+      ["base64 with one = of padding", std(Buffer.from('{"a":1}'))],
+      ["base64 with two = of padding", std(Buffer.from('{"ab":1}'))],
+      ["standard alphabet (+ and /)", std(Buffer.from('{"a":"\u00fb\u00ff?>"}', "latin1")).replace(/=+$/, "")],
+      ["standard alphabet, padded", std(Buffer.from('{"a":"\u00fb\u00ff?"}', "latin1"))],
+      ["both alphabets mixed", `${b64(Buffer.from('{"a":"\u00fb\u00ff?>"}', "latin1")).slice(0, 8)}${std(Buffer.from('{"a":"\u00fb\u00ff?>"}', "latin1")).slice(8)}`],
+      ["raw UTF-8 bytes in the JSON", b64(Buffer.from('{"a":"\u00e9","emoji":"\ud83d\udc0d"}', "utf8"))],
+      ["raw UTF-8 bytes in the JSON, compressed", `.${b64(deflate(Buffer.from(`{"a":"${"\u00e9".repeat(200)}"}`, "utf8")))}`],
+      ["raw UTF-8 bytes in the JSON, compressed, standard alphabet and padded", `.${std(deflate(Buffer.from(`{"k":"${"\u00e9\u00fc".repeat(300)}"}`, "utf8")))}`],
+      ["a raw latin-1 byte in the JSON", b64(Buffer.from('{"a":"Zo\u00eb"}', "latin1"))],
+      ["a padding sequence, then more characters (Python stops at the padding)", `${std(Buffer.from('{"ab":1}'))}e30`],
+      ["junk inside, padding complete", `${b64(Buffer.from('{"a":1}')).slice(0, 4)}!${b64(Buffer.from('{"a":1}')).slice(4)}==`],
+      ["junk inside, padding incomplete", `${b64(Buffer.from('{"a":1}')).slice(0, 4)}!${b64(Buffer.from('{"a":1}')).slice(4)}`],
+      ["only junk", "!!!!"],
+      ["a newline and spaces", `${b64(Buffer.from('{"abc":1}')).slice(0, 4)}\n  ${b64(Buffer.from('{"abc":1}')).slice(4)}`],
+      ["non-ASCII characters in the base64", `${b64(Buffer.from('{"abc":1}')).slice(0, 4)}\u00e9${b64(Buffer.from('{"abc":1}')).slice(4)}`],
+    ];
+
+    /** Payloads mutated the ways Python's decoder tolerates or refuses: alphabets, padding, junk, dropped characters. */
+    function mutated(count: number): Array<[name: string, payload: string]> {
+      const rand = prng(1234);
+      const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
+      const junk = ["!", " ", "\n", "=", "==", ".", "\u00e9", "*", "\t", "+", "/", "-", "_"];
+      const out: Array<[string, string]> = [];
+      for (let i = 0; i < count; i++) {
+        const value: Record<string, unknown> = { k: Array.from({ length: 1 + Math.floor(rand() * 12) }, () => String.fromCharCode(32 + Math.floor(rand() * 224))).join(""), n: i };
+        const json = rand() < 0.5 ? Buffer.from(pyJsonDumps(value), "latin1") : Buffer.from(JSON.stringify(value), "utf8");
+        const compressed = rand() < 0.3;
+        let text = rand() < 0.5 ? b64(compressed ? deflate(json) : json) : std(compressed ? deflate(json) : json);
+        const edits = Math.floor(rand() * 4);
+        for (let e = 0; e < edits; e++) {
+          const at = Math.floor(rand() * (text.length + 1));
+          const kind = rand();
+          if (kind < 0.5) text = text.slice(0, at) + pick(junk) + text.slice(at);
+          else if (kind < 0.7) text = text.slice(0, at) + text.slice(at + 1);
+          else if (kind < 0.85) text = text.replace(/[-_]/g, (c) => (c === "-" ? "+" : "/"));
+          else text += pick(["=", "==", "==="]);
+        }
+        out.push([`mutation #${i}`, compressed ? `.${text}` : text]);
+      }
+      return out;
+    }
+
+    const cases = [...named, ...mutated(400)];
+
+    /** What Django answered, in our terms: the data's Python JSON, or {} (a failure). */
+    function django2ours(r: { resultJson?: string; raises?: string }): string {
+      return r.raises !== undefined ? "{}" : r.resultJson!;
+    }
+
+    test(`SessionStore.decode and SessionCodec (${cases.length} payloads): the same data, or both {}`, async () => {
+      const ours = sessionCodec({ compression: "default" });
+      const signed = cases.map(([, payload]) => sign(SESSION_SALT, payload));
+      const responses = await django.batchOk(signed.map((encoded) => ({ ...base, op: "decode", encoded })));
+      const bad = mismatches(
+        cases,
+        ([, payload], i) => {
+          const theirs = django2ours(responses[i]!);
+          const result = ours.decodeDetailed(signed[i]!);
+          // Django's decode returns a non-dict as it is; we refuse it (a documented divergence).
+          if (!theirs.startsWith("{")) return result.ok ? `we read ${JSON.stringify(payload)}; Django gave a non-dict ${theirs}` : null;
+          if (theirs === "{}" && !result.ok) return null;
+          return same(result.ok ? pyJsonDumps(result.data) : `{} (${result.reason})`, theirs);
+        },
+        ([name, payload]) => `${name} ${JSON.stringify(payload).slice(0, 60)}`,
+      );
+      expect(bad).toEqual([]);
+      // The corpus does exercise both outcomes, and every named case Django reads, we read.
+      const read = responses.filter((r) => r.resultJson !== undefined && r.resultJson !== "{}").length;
+      expect(read).toBeGreaterThan(100);
+      expect(cases.length - read).toBeGreaterThan(100);
+      expect(ours.decodeDetailed(sign(SESSION_SALT, named[5]![1]))).toMatchObject({ ok: true, data: { a: "\u00c3\u00a9", emoji: "\u00f0\u009f\u0090\u008d" } });
+    });
+
+    test(`signed_cookies' load and SignedCookieCodec, and signing.loads and loads(): the same`, async () => {
+      const ours = cookieCodec({ compression: "default" });
+      const subset = cases.filter((_, i) => i < named.length || i % 3 === 0);
+      const signed = subset.map(([, payload]) => sign(COOKIE_SALT, payload));
+      const responses = await django.batchOk([
+        ...signed.map((encoded): BridgeRequest => ({ ...base, op: "cookie_decode", encoded })),
+        ...signed.map((s): BridgeRequest => ({ ...base, op: "loads", signed: s, salt: COOKIE_SALT })),
+      ]);
+      const cookies = responses.slice(0, subset.length);
+      const loaded = responses.slice(subset.length);
+      const bad = mismatches(
+        subset,
+        (_, i) => {
+          const result = ours.decodeDetailed(signed[i]!);
+          const theirs = django2ours(cookies[i]!);
+          const ourLoads = (() => {
+            try {
+              return pyJsonDumps(loads(signed[i]!, { key: SECRET, salt: COOKIE_SALT, now: at(NOW) }));
+            } catch {
+              return "raises";
+            }
+          })();
+          const theirLoads = loaded[i]!.raises !== undefined ? "raises" : loaded[i]!.resultJson!;
+          if (ourLoads !== theirLoads) return `loads: ours ${ourLoads.slice(0, 60)}, Django's ${theirLoads.slice(0, 60)}`;
+          if (!theirs.startsWith("{")) return result.ok ? `cookie: we read a non-dict` : null;
+          if (theirs === "{}" && !result.ok) return null;
+          return same(result.ok ? pyJsonDumps(result.data) : `{} (${result.reason})`, theirs);
+        },
+        ([name, payload]) => `${name} ${JSON.stringify(payload).slice(0, 60)}`,
+      );
+      expect(bad).toEqual([]);
+    });
+  });
+
   test("a response reports ops that fail in the bridge instead of hanging", async () => {
     const [r] = await django.batch([{ op: "no-such-op" }]);
     expect(r.ok).toBe(false);

@@ -1,4 +1,5 @@
-import { constantTimeEqual, deriveKey, isWellFormed, nodeHashName, saltedHmac, toBytes } from "../../src/core/crypto";
+import { createHmac } from "node:crypto";
+import { constantTimeEqual, deriveKey, isWellFormed, nodeHashName, prepareHmac, saltedHmac, toBytes } from "../../src/core/crypto";
 import { InvalidAlgorithm } from "../../src/core/errors";
 
 const SECRET = "django-insecure-spec-vector-secret-0123456789";
@@ -66,5 +67,30 @@ describe("constantTimeEqual", () => {
   test("does not call different lone surrogates equal", () => {
     expect(constantTimeEqual("\ud800", "\udc00")).toBe(false);
     expect(constantTimeEqual("\ud800", "\ufffd")).toBe(false);
+  });
+});
+
+describe("prepareHmac (the signers' HMAC with a key fixed once)", () => {
+  const algorithms = ["md5", "sha1", "sha224", "sha256", "sha384", "sha512", "sha3-256", "blake2b512"];
+
+  test.each(algorithms)("%s: equals createHmac for keys shorter and longer than a block, strings and bytes, short and long messages", (algorithm) => {
+    for (const keyLength of [0, 1, 20, 32, 64, 65, 128, 129, 300]) {
+      const key = Buffer.alloc(keyLength, 0xa5).map((b, i) => (b + i * 7) & 0xff);
+      const hmac = prepareHmac(algorithm, key);
+      for (const message of ["", "a", "eyJh:1r31eq", "\u00e9\ud83d\udc0d", "x".repeat(5000), "y".repeat(6000), "\u00e9".repeat(9000)]) {
+        const expected = createHmac(algorithm, key).update(message, "utf8").digest("base64url");
+        expect(hmac(message)).toBe(expected);
+        // Twice: the reused buffers carry nothing over from the call before.
+        expect(hmac(message)).toBe(expected);
+        expect(hmac(Buffer.from(message, "utf8"))).toBe(expected);
+      }
+    }
+  });
+
+  test("a long message after short ones, and short ones after it, on the same key", () => {
+    const key = Buffer.from("k".repeat(32));
+    const hmac = prepareHmac("sha256", key);
+    const messages = ["short", "m".repeat(3000), "s", "n".repeat(20_000), "t"];
+    for (const m of [...messages, ...messages.reverse()]) expect(hmac(m)).toBe(createHmac("sha256", key).update(m).digest("base64url"));
   });
 });

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { MAX_JSON_DEPTH, PythonJsonError, pyFloatRepr, pyJsonDumps, pyJsonDumpsGeneral, pyJsonLoads, type PythonJsonValue } from "../../src/core/python-json";
+import { MAX_INT_DIGITS, MAX_JSON_DEPTH, PythonJsonError, pyFloatRepr, pyJsonDumps, pyJsonDumpsGeneral, pyJsonLoads, pyJsonLoadsExact, type PythonJsonValue } from "../../src/core/python-json";
 
 /**
  * What CPython writes for each value, via `json.dumps(value, separators=(",", ":"))` (Django's
@@ -352,5 +352,166 @@ describe("the JSON.stringify fast path writes exactly what the general writer wr
       }),
       { numRuns: 3000, seed: 20261128 },
     );
+  });
+});
+
+/**
+ * The same outcome, told apart as Python would: -0 vs 0, bigint vs number, key order, own
+ * properties and prototypes, or the same error class.
+ */
+function outcome(parse: (text: string) => PythonJsonValue, text: string): { value: unknown } | { error: string } {
+  try {
+    return { value: parse(text) };
+  } catch (error) {
+    return { error: (error as Error).constructor.name };
+  }
+}
+
+function sameValue(a: unknown, b: unknown, path = "$"): string | null {
+  if (typeof a !== typeof b) return `${path}: ${typeof a} vs ${typeof b}`;
+  if (typeof a === "number") return Object.is(a, b) ? null : `${path}: ${String(a)} vs ${String(b)}`;
+  if (typeof a !== "object" || a === null || b === null) return a === b ? null : `${path}: ${String(a)} vs ${String(b)}`;
+  if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return `${path}: prototypes differ`;
+  const ka = Reflect.ownKeys(a);
+  const kb = Reflect.ownKeys(b as object);
+  if (ka.join("\u0000") !== kb.join("\u0000")) return `${path}: keys ${ka.length} vs ${kb.length}`;
+  for (const k of ka) {
+    const da = Object.getOwnPropertyDescriptor(a, k)!;
+    const db = Object.getOwnPropertyDescriptor(b, k)!;
+    if (da.enumerable !== db.enumerable || da.writable !== db.writable || da.configurable !== db.configurable) return `${path}.${String(k)}: descriptors differ`;
+    const why = sameValue(da.value, db.value, `${path}.${String(k)}`);
+    if (why !== null) return why;
+  }
+  return null;
+}
+
+function agree(text: string): string | null {
+  const fast = outcome(pyJsonLoads, text);
+  const exact = outcome(pyJsonLoadsExact, text);
+  if ("error" in fast || "error" in exact) return JSON.stringify(fast) === JSON.stringify(exact) ? null : `${JSON.stringify(fast)} vs ${JSON.stringify(exact)}`;
+  return sameValue(fast.value, exact.value);
+}
+
+describe("the JSON.parse fast path of pyJsonLoads reads exactly what the exact parser reads", () => {
+  // Number literals that JSON.parse and Python read differently, or alike but only just.
+  const numberLiteral = fc.oneof(
+    fc.constantFrom("0", "-0", "-0.0", "0.0", "-0e0", "0e5", "1.0", "1e20", "1E+2", "-1e-400", "1e400", "-1e400", "9007199254740991", "9007199254740992", "-9007199254740993", "123456789012345678901234567890"),
+    fc.constantFrom("NaN", "Infinity", "-Infinity", "nan", "-NaN", "+1", "01", "1.", ".5", "0x10", "1e", "--1"),
+    fc.integer().map(String),
+    fc.double().map((x) => (Number.isFinite(x) ? String(x) : "1e999")),
+    fc.bigInt({ min: -(2n ** 80n), max: 2n ** 80n }).map(String),
+    fc.constant(`1${"0".repeat(400)}`),
+    fc.constant(`1${"0".repeat(MAX_INT_DIGITS)}`),
+  );
+  const stringLiteral = fc.oneof(
+    fc.string({ unit: "binary", maxLength: 6 }).map((s) => JSON.stringify(s)),
+    fc.constantFrom('"\\ud800"', '"\\udc00\\ud800"', '"\\ud83d\\udc0d"', '"\\u00e9"', '"\u00e9\u00ff"', '"a\\u0000b"', '"\\x41"', '"\\u12"', '"tab\there"', '"__proto__"'),
+  );
+  const key = fc.oneof(stringLiteral, fc.constantFrom('"__proto__"', '"constructor"', '"a"', '"1"', '"10"', '"toString"'));
+  const ws = fc.constantFrom("", "", "", " ", "\n", "\t", "\r\n", "\u00a0", "\f");
+  const { value } = fc.letrec<{ value: string; array: string; object: string }>((tie) => ({
+    value: fc.oneof({ depthSize: "small", withCrossShrink: true }, numberLiteral, stringLiteral, fc.constantFrom("true", "false", "null", "tru", "nul"), tie("array"), tie("object")),
+    array: fc.tuple(ws, fc.array(fc.tuple(tie("value"), ws), { maxLength: 4 })).map(([w, items]) => `[${w}${items.map(([v, w2]) => `${v}${w2}`).join(",")}]`),
+    object: fc.array(fc.tuple(key, ws, tie("value")), { maxLength: 4 }).map((entries) => `{${entries.map(([k, w, v]) => `${k}${w}:${v}`).join(",")}}`),
+  }));
+
+  test("on generated JSON-like text: numbers that need care, duplicate and special keys, escapes, whitespace, near-JSON", () => {
+    fc.assert(
+      fc.property(fc.tuple(ws, value, ws), ([a, text, b]) => {
+        expect(agree(`${a}${text}${b}`)).toBeNull();
+      }),
+      { seed: 4242, numRuns: 20000 },
+    );
+  });
+
+  test("on fast-check's own JSON values and texts", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.json(), fc.jsonValue().map((v) => JSON.stringify(v) ?? "null")), (text) => {
+        expect(agree(text)).toBeNull();
+      }),
+      { seed: 4243, numRuns: 5000 },
+    );
+  });
+
+  test("on what pyJsonDumps writes for arbitrary Python-like values (NaN, big ints, -0, lone surrogates)", () => {
+    const leaf = fc.oneof(fc.string({ unit: "binary", maxLength: 8 }), fc.double(), fc.integer(), fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }), fc.boolean(), fc.constant(null));
+    const { tree } = fc.letrec<{ tree: unknown }>((tie) => ({
+      tree: fc.oneof({ depthSize: "small" }, leaf, fc.array(tie("tree"), { maxLength: 4 }), fc.dictionary(fc.string({ maxLength: 4 }), tie("tree"), { maxKeys: 4 })),
+    }));
+    fc.assert(
+      fc.property(tree, (v) => {
+        expect(agree(pyJsonDumps(v))).toBeNull();
+      }),
+      { seed: 4244, numRuns: 5000 },
+    );
+  });
+
+  test("at the depth limit and one past it, with and without the nesting count that long texts get", () => {
+    for (const depth of [MAX_JSON_DEPTH - 1, MAX_JSON_DEPTH, MAX_JSON_DEPTH + 1]) {
+      for (const pad of [0, 40_000]) {
+        const filler = pad ? `"${"x".repeat(pad)}",` : "";
+        const arrays = `${"[".repeat(depth - 1)}[${filler}1${"]".repeat(depth)}`;
+        const objects = `${'{"a":'.repeat(depth - 1)}{${pad ? `"f":${filler.slice(0, -1)},` : ""}"a":1${"}".repeat(depth)}`;
+        for (const text of [arrays, objects]) {
+          expect(agree(text)).toBeNull();
+          expect(outcome(pyJsonLoads, text)).toEqual(depth > MAX_JSON_DEPTH ? { error: "PythonJsonError" } : { value: expect.anything() });
+        }
+      }
+    }
+  });
+
+  test("a long text with many openers but shallow nesting still reads (the count only routes it to the exact parser)", () => {
+    const text = `[${Array.from({ length: 3000 }, (_, i) => `{"i":${i},"l":[${i}]}`).join(",")}]`;
+    expect(text.length).toBeGreaterThan(32 * 1024);
+    expect(agree(text)).toBeNull();
+    expect((pyJsonLoads(text) as unknown[]).length).toBe(3000);
+  });
+
+  test("each kind of value that needs care gives the exact parser's answer, not JSON.parse's", () => {
+    expect(Object.is(pyJsonLoads("-0"), 0)).toBe(true);
+    expect(Object.is((pyJsonLoads('{"a":[-0]}') as { a: number[] }).a[0], 0)).toBe(true);
+    expect(Object.is((pyJsonLoads('{"a":-0.0}') as { a: number }).a, -0)).toBe(true);
+    expect(pyJsonLoads('{"a":9007199254740993}')).toEqual({ a: 9007199254740993n });
+    expect(pyJsonLoads('{"a":1e20}')).toEqual({ a: 1e20 });
+    expect(pyJsonLoads('{"a":[NaN]}')).toEqual({ a: [NaN] });
+    expect(pyJsonLoads('{"a":1e400}')).toEqual({ a: Infinity });
+    expect(() => pyJsonLoads(`{"a":${"9".repeat(MAX_INT_DIGITS + 1)}}`)).toThrow(PythonJsonError);
+  });
+});
+
+describe("a duplicate key cannot hide from the fast path what the exact parser refuses", () => {
+  const digits = `1${"0".repeat(MAX_INT_DIGITS)}`;
+  const nested = (levels: number, inner = "1") => `${"[".repeat(levels)}${inner}${"]".repeat(levels)}`;
+  /** `levels` objects around `inner`: `{"o":{"o":…inner…}}`. */
+  const inObjects = (levels: number, inner: string) => `${'{"o":'.repeat(levels)}${inner}${"}".repeat(levels)}`;
+
+  test.each([
+    ["an integer of more digits than Python converts", `{"a":${digits},"a":1}`],
+    ["the same, overwritten twice, after long spare text", `{"s":"${"\\u00e9".repeat(2000)}","a":${digits},"a":2,"a":3}`],
+    ["nesting past the limit at the top", `{"a":${nested(MAX_JSON_DEPTH)},"a":1}`],
+    ["nesting past the limit from deep inside (few hidden characters)", inObjects(MAX_JSON_DEPTH - 3, `{"x":${nested(3)},"x":1}`)],
+    ["nesting past the limit in an array item's object", `[${inObjects(MAX_JSON_DEPTH - 10, `{"x":${nested(10)},"x":null}`)}]`],
+  ])("%s", (_name, text) => {
+    expect(agree(text)).toBeNull();
+    expect(() => pyJsonLoads(text)).toThrow(PythonJsonError);
+  });
+
+  test.each([
+    ["one digit short of the limit", `{"a":${digits.slice(0, -1)},"a":1}`],
+    ["nesting at the limit, from deep inside", inObjects(MAX_JSON_DEPTH - 3, `{"x":${nested(2)},"x":1}`)],
+    ["much spare text (escapes, long numbers, whitespace) and no hazard", `{ "s" : "${"\\u00e9".repeat(3000)}", "n": [${"1.25e3, ".repeat(500)}0] }`],
+  ])("but reads what it accepts: %s", (_name, text) => {
+    expect(agree(text)).toBeNull();
+    expect(() => pyJsonLoads(text)).not.toThrow();
+  });
+
+  test("an enumerable property on Object.prototype does not count as text the result needs", () => {
+    const text = `{"a":${nested(MAX_JSON_DEPTH)},"a":1}`;
+    Object.defineProperty(Object.prototype, "polluted", { value: "x".repeat(5000), enumerable: true, configurable: true });
+    try {
+      expect(() => pyJsonLoads(text)).toThrow(PythonJsonError);
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).polluted;
+    }
   });
 });
