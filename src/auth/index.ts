@@ -48,3 +48,22 @@ export {
 export { PASSWORD_ALGORITHMS, type PasswordAlgorithm } from "./password-hashers";
 export { ScryptMemoryLimitExceeded } from "./errors";
 export { PasswordHasherLibraryMissing } from "./errors";
+export {
+  DjangoMessages,
+  RequestMessages,
+  DEBUG,
+  INFO,
+  SUCCESS,
+  WARNING,
+  ERROR,
+  DEFAULT_MESSAGE_TAGS,
+  MESSAGES_COOKIE_NAME,
+  MESSAGES_SESSION_KEY,
+  messageTags,
+  type DjangoMessage,
+  type DjangoMessagesOptions,
+  type DjangoMessagesRequest,
+  type MessagesCommit,
+  type MessagesSession,
+  type MessageStorageKind,
+} from "./messages";
