@@ -111,6 +111,8 @@ export function prepareHmac(algorithm: string, key: Uint8Array): PreparedHmac {
     inner = grown;
     return grown;
   };
+  // The view of `inner` the last message hashed through: reused while lengths repeat.
+  let view = inner;
   return (input) => {
     let length: number;
     if (typeof input === "string") {
@@ -124,10 +126,27 @@ export function prepareHmac(algorithm: string, key: Uint8Array): PreparedHmac {
       buffer.set(input, block);
       length = input.length;
     }
-    const innerDigest = hash(algorithm, inner.subarray(0, block + length), "buffer") as Buffer;
+    if (view.buffer !== inner.buffer || view.length !== block + length) view = inner.subarray(0, block + length);
+    const innerDigest = hash(algorithm, view, "buffer") as Buffer;
     innerDigest.copy(outer, block);
     return hash(algorithm, outer, "base64url") as string;
   };
+}
+
+/**
+ * `constant_time_compare(given, expected)` where `expected` is known to be ASCII (a signature we
+ * computed: base64url or hex). UTF-8 bytes suffice then, and are half the size of UTF-16: any
+ * non-ASCII character or lone surrogate in `given` turns into bytes >= 0x80, which an ASCII
+ * `expected` never has, so equal bytes mean equal strings.
+ */
+export function asciiConstantTimeEqual(given: string, expected: string): boolean {
+  const x = Buffer.from(given, "utf8");
+  const y = Buffer.from(expected, "latin1");
+  if (x.length !== y.length) {
+    timingSafeEqual(y, y);
+    return false;
+  }
+  return timingSafeEqual(x, y);
 }
 
 /** `django.utils.crypto.constant_time_compare` on two strings. */

@@ -4,7 +4,7 @@
  * ./signed-objects.ts.
  */
 import { b62Decode, b62Encode } from "./base62";
-import { constantTimeEqual, deriveKey, isWellFormed, nodeHashName, type PreparedHmac, prepareHmac, type Secret, toBytes } from "./crypto";
+import { asciiConstantTimeEqual, deriveKey, isWellFormed, nodeHashName, type PreparedHmac, prepareHmac, type Secret, toBytes } from "./crypto";
 import { BadSignature, ImproperlyConfigured, SignatureExpired } from "./errors";
 
 /** Options of `django.core.signing.Signer`, keyword for keyword. */
@@ -124,11 +124,11 @@ export class Signer {
     if (!isWellFormed(value)) return { valid: false, error: new BadSignature(`Signature "${truncate(sig)}" does not match`) };
     // `value` is well formed: the prepared HMACs hash it as UTF-8 directly.
     for (const [i, key] of this.verifyKeys.entries()) {
-      if (constantTimeEqual(sig, key(value))) {
+      if (asciiConstantTimeEqual(sig, key(value))) {
         return { valid: true, value, keyIndex: i, renew: i !== 0 };
       }
     }
-    if (this.sha1Key && constantTimeEqual(sig, this.sha1Key(value))) {
+    if (this.sha1Key && asciiConstantTimeEqual(sig, this.sha1Key(value))) {
       return { valid: true, value, keyIndex: 0, renew: true };
     }
     // Django echoes the signature in this message; it is attacker-supplied and not secret.
@@ -159,9 +159,17 @@ export class TimestampSigner extends Signer {
     return "django.core.signing.TimestampSigner";
   }
 
-  /** `int(time.time())` in base62; `int()` truncates. */
+  private lastSecond = NaN;
+  private lastTimestamp = "";
+
+  /** `int(time.time())` in base62; `int()` truncates. Encoded once per second. */
   timestamp(): string {
-    return b62Encode(Math.trunc(this.now() / 1000));
+    const second = Math.trunc(this.now() / 1000);
+    if (second !== this.lastSecond) {
+      this.lastTimestamp = b62Encode(second);
+      this.lastSecond = second;
+    }
+    return this.lastTimestamp;
   }
 
   override sign(value: string): string {

@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto";
-import { constantTimeEqual, deriveKey, isWellFormed, nodeHashName, prepareHmac, saltedHmac, toBytes } from "../../src/core/crypto";
+import { asciiConstantTimeEqual, constantTimeEqual, deriveKey, isWellFormed, nodeHashName, prepareHmac, saltedHmac, toBytes } from "../../src/core/crypto";
 import { InvalidAlgorithm } from "../../src/core/errors";
 
 const SECRET = "django-insecure-spec-vector-secret-0123456789";
@@ -92,5 +92,20 @@ describe("prepareHmac (the signers' HMAC with a key fixed once)", () => {
     const hmac = prepareHmac("sha256", key);
     const messages = ["short", "m".repeat(3000), "s", "n".repeat(20_000), "t"];
     for (const m of [...messages, ...messages.reverse()]) expect(hmac(m)).toBe(createHmac("sha256", key).update(m).digest("base64url"));
+  });
+});
+
+describe("asciiConstantTimeEqual (a given string against a signature we computed)", () => {
+  test.each([
+    ["the same ASCII", "abc-_09", "abc-_09", true],
+    ["another ASCII string", "abc-_08", "abc-_09", false],
+    ["a shorter string", "abc", "abcd", false],
+    ["a character whose low byte is ASCII (latin-1 would truncate U+0141 to 'A')", "\u0141bc", "Abc", false],
+    ["a non-ASCII character of the same UTF-16 length", "\u00e9bc", "abc", false],
+    ["a lone surrogate (UTF-8 writes it as the three bytes of U+FFFD)", "\ud800", "abc", false],
+    ["the empty strings", "", "", true],
+  ])("%s", (_name, given, expected, equal) => {
+    expect(asciiConstantTimeEqual(given, expected)).toBe(equal);
+    expect(constantTimeEqual(given, expected)).toBe(equal);
   });
 });

@@ -334,3 +334,18 @@ describe("TimestampSigner", () => {
     expect(signer.unsign(ts, 0)).toBe("a:b");
   });
 });
+
+describe("TimestampSigner.timestamp follows the clock (encoded once per second)", () => {
+  test("a new second gives a new timestamp, the same second the same one, and going back works too", () => {
+    let ms = 1700000000_000;
+    const signer = new TimestampSigner({ key: "k", now: () => ms });
+    expect(signer.timestamp()).toBe("1r31eq");
+    ms += 999;
+    expect(signer.timestamp()).toBe("1r31eq");
+    ms += 1;
+    expect(signer.timestamp()).toBe("1r31er");
+    ms = 1700000000_000 - 1000;
+    expect(signer.timestamp()).toBe("1r31ep");
+    expect(signer.sign("v").split(":")[1]).toBe("1r31ep");
+  });
+});
