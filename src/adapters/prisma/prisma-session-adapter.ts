@@ -2,6 +2,7 @@ import { toDjangoDateText, type DjangoTimeOptions } from "../../core/django-date
 import { ImproperlyConfigured } from "../../core/errors";
 import type { SessionRow, SessionRowAdapter } from "../../engines/row-adapter";
 import { SqlRowAdapter, type SqlExecutor } from "../../adapters/sql/sql-row-adapter";
+import { createPgExecutor, type PgQueryable } from "../../adapters/sql/executors";
 
 /** The SQL dialects the adapter speaks (`mysql` covers MySQL and MariaDB). */
 export type PrismaDialect = "postgres" | "mysql" | "sqlite";
@@ -29,6 +30,15 @@ export interface PrismaAdapterOptions {
   table?: string;
   /** Django's `USE_TZ` / `TIME_ZONE`, for how `expire_date` is written on MySQL and SQLite. */
   time?: DjangoTimeOptions;
+  /**
+   * When the client's driver adapter was built over your own `pg` Pool (`new PrismaPg(pool)`),
+   * run the session statements as named prepared statements on that pool, beside Prisma's raw
+   * queries instead of through them (Prisma's query events and `$extends` query hooks then do not
+   * see them). A transaction client (`tx`) always goes through Prisma, so the statements join the
+   * transaction. `false`: always `$queryRawUnsafe` / `$executeRawUnsafe`.
+   * @default true
+   */
+  preparedStatements?: boolean;
 }
 
 /** Prisma's datasource providers (and driver-adapter providers) → our dialects. */
@@ -42,8 +52,14 @@ const PROVIDERS: Readonly<Record<string, PrismaDialect>> = {
 interface PrismaInternals {
   /** The schema's `datasource.provider`, set by every generated client since Prisma 2. */
   _activeProvider?: unknown;
-  /** Prisma 6.x/7.x with a driver adapter: the adapter factory (`provider: "postgres" | "mysql" | "sqlite"`). */
-  _engineConfig?: { adapter?: { provider?: unknown } };
+  /**
+   * Prisma 6.x/7.x with a driver adapter: the adapter factory (`provider: "postgres" | "mysql" |
+   * "sqlite"`); `@prisma/adapter-pg`'s keeps the Pool it was given as `externalPool` (null once
+   * `$disconnect` ended it with `disposeExternalPool`).
+   */
+  _engineConfig?: { adapter?: { provider?: unknown; externalPool?: unknown } };
+  /** Absent on an interactive transaction's client (Prisma denies it there). */
+  $transaction?: unknown;
 }
 
 function detectProvider(prisma: object): string | undefined {
@@ -151,9 +167,39 @@ export function createPrismaExecutor(prisma: PrismaClientLike, dialect: PrismaDi
 }
 
 /**
+ * The pg Pool the client's `@prisma/adapter-pg` was given (`new PrismaPg(pool)`), when there is
+ * one and the client is not a transaction's: read on every call, as `$disconnect` may end it.
+ */
+function externalPgPool(prisma: object): (() => PgQueryable | undefined) | undefined {
+  const internals = prisma as PrismaInternals;
+  const factory = internals._engineConfig?.adapter;
+  if (typeof internals.$transaction !== "function" || factory?.provider !== "postgres" || !("externalPool" in factory)) return undefined;
+  return () => {
+    const pool = factory.externalPool as Partial<PgQueryable> | null | undefined;
+    return typeof pool?.query === "function" ? (pool as PgQueryable) : undefined;
+  };
+}
+
+/**
+ * Named prepared statements on the client's own pg Pool while it has one; `$queryRawUnsafe`
+ * otherwise. Errors are the pg driver's then (23505 for a duplicate key).
+ */
+function createPrismaPoolExecutor(prisma: PrismaClientLike, pool: () => PgQueryable | undefined): SqlExecutor {
+  const viaClient = createPrismaExecutor(prisma, "postgres");
+  const direct = createPgExecutor({ query: (config) => pool()!.query(config) });
+  return {
+    dialect: "postgres",
+    query: (sql, params, name) => (pool() ? direct.query(sql, params, name) : viaClient.query(sql, params)),
+    execute: (sql, params, name) => (pool() ? direct.execute(sql, params, name) : viaClient.execute(sql, params)),
+    isUniqueViolation: (error) => direct.isUniqueViolation(error) || viaClient.isUniqueViolation(error),
+  };
+}
+
+/**
  * Django's `django_session` row adapter over your `PrismaClient` (PostgreSQL, MySQL/MariaDB,
  * SQLite): Django's own statements (`SqlRowAdapter`) through `$queryRawUnsafe` /
- * `$executeRawUnsafe`, one statement per operation, with `expire_date` written exactly as Django
+ * `$executeRawUnsafe` (or, over `new PrismaPg(pool)`, as prepared statements on that pool: see
+ * `preparedStatements`), one statement per operation, with `expire_date` written exactly as Django
  * writes it (see `src/core/django-datetime.ts`). It needs no Prisma model; the `DjangoSession`
  * model in this package's `prisma/*.prisma` is only for querying the table yourself.
  *
@@ -186,7 +232,8 @@ export class PrismaSessionAdapter implements SessionRowAdapter {
       );
     }
     this.dialect = resolveDialect(prisma, options.dialect);
-    this.executor = createPrismaExecutor(prisma, this.dialect);
+    const pool = options.preparedStatements === false || this.dialect !== "postgres" ? undefined : externalPgPool(prisma);
+    this.executor = pool ? createPrismaPoolExecutor(prisma, pool) : createPrismaExecutor(prisma, this.dialect);
     this.time = options.time;
     this.zone = options.time ?? {};
     const table = quoteIdent(this.dialect, options.table ?? "django_session");

@@ -1,11 +1,30 @@
-import type { DataSource } from "typeorm";
+import { QueryFailedError, type DataSource } from "typeorm";
 import { ImproperlyConfigured } from "../../core/errors";
 import type { SessionRowAdapter } from "../../engines/row-adapter";
 import { SqlRowAdapter, type SqlExecutor, type SqlRowAdapterOptions } from "../../adapters/sql/sql-row-adapter";
+import {
+  createPgExecutor,
+  createMysqlRunExecutor,
+  createSqliteStatementExecutor,
+  mysqlMatchedRows,
+  sqliteStatements,
+  type BetterSqlite3Like,
+  type PgQueryable,
+} from "../../adapters/sql/executors";
 import type { TypeOrmDialect } from "./django-session-entity";
 
 /** Options of {@link createTypeOrmAdapter}. */
-export type TypeOrmAdapterOptions = SqlRowAdapterOptions;
+export interface TypeOrmAdapterOptions extends SqlRowAdapterOptions {
+  /**
+   * Run the session statements as prepared statements on the DataSource's own pool (PostgreSQL:
+   * named statements, parsed once per connection; MySQL/MariaDB: mysql2's `execute`; SQLite: kept
+   * better-sqlite3 statements). `false` runs them through TypeORM's query runners, as plain
+   * queries: for a pooler that cannot keep prepared statements (PgBouncer in transaction mode
+   * before 1.21).
+   * @default true
+   */
+  preparedStatements?: boolean;
+}
 
 /** TypeORM's DataSource `type` → the SQL dialect we speak to it. */
 const DIALECTS: Readonly<Record<string, TypeOrmDialect>> = {
@@ -34,17 +53,6 @@ function isUniqueViolation(dialect: TypeOrmDialect, error: unknown): boolean {
     case "sqlite":
       return code === "SQLITE_CONSTRAINT_PRIMARYKEY" || code === "SQLITE_CONSTRAINT_UNIQUE";
   }
-}
-
-/**
- * Rows an UPDATE matched on MySQL/MariaDB. `affectedRows` counts matched rows only while the
- * connection has the FOUND_ROWS flag (mysql2's default); the server's info line always has them.
- * A same-value update must count as found, or it would look like a vanished row.
- */
-function mysqlMatchedRows(raw: unknown, affected: number): number {
-  const info = (raw as { info?: unknown } | null)?.info;
-  const matched = typeof info === "string" ? /Rows matched: (\d+)/.exec(info) : null;
-  return matched ? Number(matched[1]) : affected;
 }
 
 function dialectOf(dataSource: DataSource): TypeOrmDialect {
@@ -85,12 +93,12 @@ function checkMysqlEntityTimeZone(dataSource: DataSource, options: TypeOrmAdapte
 }
 
 /**
- * Runs SQL on the DataSource's own pool (the primary, never a read replica: a session just
+ * Runs SQL through TypeORM's query runners on the primary (never a read replica: a session just
  * written must be readable). TypeORM's `dataSource.query()` drops the affected-row count, so
  * each statement gets a query runner of its own and asks for the structured result, as
  * `dataSource.query()` itself does internally.
  */
-function createTypeOrmExecutor(dataSource: DataSource, dialect: TypeOrmDialect): SqlExecutor {
+function createRunnerExecutor(dataSource: DataSource, dialect: TypeOrmDialect): SqlExecutor {
   const run = async (sql: string, params: readonly unknown[]) => {
     const runner = dataSource.createQueryRunner("master");
     try {
@@ -108,8 +116,83 @@ function createTypeOrmExecutor(dataSource: DataSource, dialect: TypeOrmDialect):
     async execute(sql, params) {
       const result = await run(sql, params);
       const affected = result.affected ?? 0;
-      return dialect === "mysql" ? mysqlMatchedRows(result.raw, affected) : affected;
+      return dialect === "mysql" ? mysqlMatchedRows((result.raw as { info?: unknown } | null)?.info, affected) : affected;
     },
+    isUniqueViolation: (error) => isUniqueViolation(dialect, error),
+  };
+}
+
+/** TypeORM's drivers, by the members that hold the driver's own connections. */
+interface DriverInternals {
+  /** PostgresDriver: the primary's pg Pool (also with replication). */
+  master?: PgQueryable;
+  /** MysqlDriver without replication: the mysql2 pool (callback API). */
+  pool?: MysqlCallbackPool;
+  /** MysqlDriver with replication: then only TypeORM knows the primary. */
+  poolCluster?: unknown;
+  /** BetterSqlite3Driver: the one better-sqlite3 Database. */
+  databaseConnection?: BetterSqlite3Like;
+}
+
+type MysqlCallback = (error: Error | null, result: unknown) => void;
+interface MysqlCallbackPool {
+  query(sql: string, values: unknown[], callback: MysqlCallback): unknown;
+  execute?(sql: string, values: unknown[], callback: MysqlCallback): unknown;
+}
+
+/** The driver's own connection once the DataSource is initialized (and not replicated, on MySQL). */
+function driverOf(dataSource: DataSource): DriverInternals {
+  return dataSource.driver as unknown as DriverInternals;
+}
+
+/**
+ * The statements run on the DataSource driver's own pool, as prepared statements, and logged
+ * through the DataSource's logger as TypeORM logs its own (`logging` shows them). Until the
+ * DataSource is initialized, and on a replicated MySQL DataSource, they go through TypeORM's
+ * query runners instead.
+ */
+function createDriverExecutor(dataSource: DataSource, dialect: TypeOrmDialect): SqlExecutor {
+  const viaRunner = createRunnerExecutor(dataSource, dialect);
+  /**
+   * Logs each statement as TypeORM's query runners do, so `logging` shows them, and fails as they
+   * do: a `QueryFailedError` holding the driver's error (its `code` copied onto it).
+   */
+  const logged = async <R>(sql: string, params: readonly unknown[], run: () => Promise<R>): Promise<R> => {
+    const logger = dataSource.logger;
+    logger.logQuery(sql, [...params]);
+    try {
+      return await run();
+    } catch (error) {
+      logger.logQueryError(error as Error, sql, [...params]);
+      // As TypeORM's runners do: the driver's error as it is (a native error may come from another realm).
+      throw new QueryFailedError(sql, [...params], error as Error);
+    }
+  };
+  const direct: SqlExecutor =
+    dialect === "postgres"
+      ? createPgExecutor({ query: (config) => driverOf(dataSource).master!.query(config) })
+      : dialect === "mysql"
+        ? createMysqlRunExecutor(
+            (sql, params, prepared) =>
+              new Promise((resolve, reject) => {
+                const pool = driverOf(dataSource).pool!;
+                const done: MysqlCallback = (error, result) => (error ? reject(error) : resolve(result));
+                if (prepared && typeof pool.execute === "function") pool.execute(sql, [...params], done);
+                else pool.query(sql, [...params], done);
+              }),
+          )
+        : createSqliteStatementExecutor(sqliteStatements(() => driverOf(dataSource).databaseConnection!));
+  const ready = (): boolean => {
+    if (!dataSource.isInitialized) return false;
+    const driver = driverOf(dataSource);
+    if (dialect === "postgres") return typeof driver.master?.query === "function";
+    if (dialect === "mysql") return driver.poolCluster === undefined && typeof driver.pool?.query === "function";
+    return typeof driver.databaseConnection?.prepare === "function";
+  };
+  return {
+    dialect,
+    query: (sql, params, name) => (ready() ? logged(sql, params, () => direct.query(sql, params, name)) : viaRunner.query(sql, params)),
+    execute: (sql, params, name) => (ready() ? logged(sql, params, () => direct.execute(sql, params, name)) : viaRunner.execute(sql, params)),
     isUniqueViolation: (error) => isUniqueViolation(dialect, error),
   };
 }
@@ -117,7 +200,8 @@ function createTypeOrmExecutor(dataSource: DataSource, dialect: TypeOrmDialect):
 /**
  * The `django_session` row adapter over a TypeORM `DataSource` (PostgreSQL, MySQL/MariaDB, or
  * SQLite through better-sqlite3): Django's own statements (`SqlRowAdapter`), one query per
- * operation, on the DataSource's connections. It needs no entity, and is correct whatever the
+ * operation, as prepared statements on the DataSource driver's own pool (see
+ * `preparedStatements`). It needs no entity, and is correct whatever the
  * DataSource's `timezone` option, because it binds and reads `expire_date` as Django's text on
  * MySQL and SQLite.
  *
@@ -132,5 +216,7 @@ function createTypeOrmExecutor(dataSource: DataSource, dialect: TypeOrmDialect):
 export function createTypeOrmAdapter(dataSource: DataSource, options: TypeOrmAdapterOptions = {}): SessionRowAdapter {
   const dialect = dialectOf(dataSource);
   if (dialect === "mysql") checkMysqlEntityTimeZone(dataSource, options);
-  return new SqlRowAdapter(createTypeOrmExecutor(dataSource, dialect), options);
+  const { preparedStatements = true, ...rowOptions } = options;
+  const executor = preparedStatements ? createDriverExecutor(dataSource, dialect) : createRunnerExecutor(dataSource, dialect);
+  return new SqlRowAdapter(executor, rowOptions);
 }
