@@ -67,3 +67,13 @@ export {
   type MessagesSession,
   type MessageStorageKind,
 } from "./messages";
+export {
+  DjangoCsrf,
+  CsrfTokens,
+  CSRF_SESSION_KEY,
+  maskCsrfSecret,
+  unmaskCsrfToken,
+  type CsrfOptions,
+  type CsrfRequest,
+  type CsrfResult,
+} from "./csrf";

@@ -72,6 +72,6 @@ def handle(req):
 
 for line in sys.stdin:
     try:
-        print(json.dumps({"ok": True, "django": django.get_version(), **handle(json.loads(line))}), flush=True)
+        print(json.dumps({"django": django.get_version(), **handle(json.loads(line))}), flush=True)
     except Exception as error:  # reported to the test as it is
-        print(json.dumps({"ok": False, "error": f"{type(error).__name__}: {error}"}), flush=True)
+        print(json.dumps({"error": f"{type(error).__name__}: {error}"}), flush=True)

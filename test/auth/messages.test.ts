@@ -5,14 +5,12 @@
  * session); what Node writes, Django reads — byte for byte the cookie Django would set, the same
  * split between cookie and session when the cookie is full, the same consumption.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { DEBUG, DjangoMessages, ERROR, INFO, messageTags, SUCCESS, WARNING, type DjangoMessage, type MessageStorageKind, type MessagesSession } from "../../src/auth";
 import { ImproperlyConfigured } from "../../src/core/errors";
-import { djangoPython, type DjangoVersion } from "../interop/django-bridge";
+import type { DjangoVersion } from "../interop/django-bridge";
+import { JsonLinesBridge } from "../support/json-lines-bridge";
 
 const SECRET_KEY = "django-session-messages-secret-0123456789";
 
@@ -23,31 +21,6 @@ interface DjangoOutcome {
   messages?: { level: number; message: string; extra_tags: string | null; tags: string; safe: boolean }[];
 }
 
-class MessagesBridge {
-  private readonly child: ChildProcessWithoutNullStreams;
-  private readonly pending: ((line: string) => void)[] = [];
-  private stderr = "";
-  constructor(readonly version: DjangoVersion) {
-    const python = djangoPython(version);
-    if (python.includes("/") && !existsSync(python)) throw new Error(`Python for Django ${version} not found at ${python} (run scripts/setup-test-env.sh)`);
-    this.child = spawn(python, [join(__dirname, "django_messages.py")], { env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" } });
-    this.child.stderr.on("data", (chunk: Buffer) => (this.stderr += chunk.toString()));
-    createInterface({ input: this.child.stdout }).on("line", (line) => this.pending.shift()?.(line));
-  }
-  request(body: Record<string, unknown>): Promise<DjangoOutcome & { django: string }> {
-    return new Promise((resolve, reject) => {
-      this.pending.push((line) => {
-        const answer = JSON.parse(line) as { ok: boolean; error?: string } & DjangoOutcome & { django: string };
-        if (answer.ok) resolve(answer);
-        else reject(new Error(`Django ${this.version}: ${answer.error}\n${this.stderr}`));
-      });
-      this.child.stdin.write(`${JSON.stringify(body)}\n`);
-    });
-  }
-  close(): void {
-    this.child.stdin.end();
-  }
-}
 
 /** A session holding only what messages keep in it. */
 function memorySession(initial?: string | null): MessagesSession & { data: Map<string, string> } {
@@ -90,9 +63,9 @@ const MANY = Array.from({ length: 40 }, (_, i) => ({
 }));
 
 describe.each<DjangoVersion>(["5.2", "3.2"])("real Django %s", (version) => {
-  let django: MessagesBridge;
+  let django: JsonLinesBridge<DjangoOutcome>;
   beforeAll(() => {
-    django = new MessagesBridge(version);
+    django = new JsonLinesBridge<DjangoOutcome>(version, join(__dirname, "django_messages.py"));
   });
   afterAll(() => django.close());
 
