@@ -20,6 +20,8 @@ export interface LoginOptions extends AuthSettingsOptions {
   users?: Pick<UserStore, "setLastLogin">;
   /** The clock of `last_login`. @default () => new Date() */
   now?: () => Date;
+  /** The request's CSRF tokens (`DjangoCsrf.forRequest`): rotated as Django's `login()` does (`rotate_token`). */
+  csrf?: { rotateToken(): void };
 }
 
 /** What `login` did to the session before writing the user into it. */
@@ -62,8 +64,8 @@ function resolveBackend(user: AuthUser, explicit: unknown, backends: readonly st
  * `_auth_user_backend` and `_auth_user_hash` are set. Save the session (and send its new cookie)
  * as usual afterwards.
  *
- * With `users`, `last_login` is updated as Django's `user_logged_in` receiver does. Not done
- * here: rotating the CSRF token (`rotate_token`).
+ * With `users`, `last_login` is updated as Django's `user_logged_in` receiver does; with `csrf`,
+ * the CSRF secret is rotated (`rotate_token`), so a token from before the login stops working.
  */
 export async function login(session: AuthSession, user: AuthUser, options: LoginOptions): Promise<LoginResult> {
   const settings = resolveAuthSettings(options, "login");
@@ -92,6 +94,7 @@ export async function login(session: AuthSession, user: AuthUser, options: Login
   await session.set(SESSION_KEY, pk);
   await session.set(BACKEND_SESSION_KEY, backend);
   await session.set(HASH_SESSION_KEY, hash);
+  options.csrf?.rotateToken();
   if (options.users) await options.users.setLastLogin(user, (options.now ?? (() => new Date()))());
   return { session: action };
 }

@@ -6,7 +6,7 @@
  * and on 3.2 (whose cookie may hold a masked token).
  */
 import { join } from "node:path";
-import { DjangoCsrf, maskCsrfSecret, unmaskCsrfToken, type CsrfOptions, type CsrfRequest } from "../../src/auth";
+import { DjangoCsrf, login, maskCsrfSecret, unmaskCsrfToken, type CsrfOptions, type CsrfRequest } from "../../src/auth";
 import { ImproperlyConfigured } from "../../src/core/errors";
 import type { DjangoVersion } from "../interop/django-bridge";
 import { JsonLinesBridge } from "../support/json-lines-bridge";
@@ -146,6 +146,27 @@ describe.each<DjangoVersion>(["5.2", "3.2"])("tokens across the stacks, Django %
     expect(csrf.check({ method: "POST", secure: false, host: "h", cookie: newCookie, formToken: old }).ok).toBe(false);
     const answer = await django.request({ op: "check", request: { method: "POST", host: "h", cookie: newCookie, form_token: old } });
     expect(answer.ok).toBeUndefined();
+  });
+});
+
+describe("login() rotates the CSRF secret, as Django's does", () => {
+  test("the token from before the login fails after it", async () => {
+    const csrf = new DjangoCsrf();
+    const tokens = csrf.forRequest({ cookie: SECRET });
+    const before = tokens.getToken();
+    const data = new Map<string, unknown>();
+    const session = {
+      get: async (k: string) => data.get(k),
+      has: async (k: string) => data.has(k),
+      set: async (k: string, v: unknown) => void data.set(k, v),
+      flush: async () => data.clear(),
+      cycleKey: async () => undefined,
+    };
+    await login(session, { id: 7, password: "pbkdf2_sha256$1000$salt$hash" }, { secretKey: "login-csrf-secret-key-0123456789abcdef", csrf: tokens });
+    const cookie = /^csrftoken=([A-Za-z0-9]+);/.exec(tokens.commit().setCookie!)![1]!;
+    expect(cookie).not.toBe(SECRET);
+    expect(csrf.check({ method: "POST", secure: false, host: "h", cookie, formToken: before })).toEqual({ ok: false, reason: "CSRF token from POST incorrect." });
+    expect(csrf.check({ method: "POST", secure: false, host: "h", cookie, formToken: tokens.getToken() })).toEqual({ ok: true });
   });
 });
 
