@@ -11,9 +11,11 @@
 // - Cores: each server is pinned to core 0 and this process (autocannon) to core 1 when `taskset`
 //   exists; the generator's own CPU share is reported either way. PostgreSQL shares both cores.
 // - Figures: the median of per-round ratios with [min–max] (bench/support/rounds.js), the server's
-//   CPU time per request, p99 latency, and the writes each server issued on each endpoint.
+//   CPU time per request, p99 latency, and the writes each server issued on each endpoint. Each
+//   round runs the two servers of a framework back to back on an endpoint, alternating who goes
+//   first, so a ratio compares neighbouring loads.
 //
-// Environment: BENCH_HTTP_SECONDS (per load, default 4), BENCH_HTTP_ROUNDS (default 5),
+// Environment: BENCH_HTTP_SECONDS (per load, default 3), BENCH_HTTP_ROUNDS (default 7),
 // BENCH_HTTP_FRAMEWORKS (comma list, default express,fastify,koa,hono,nest).
 import "reflect-metadata";
 import { execFileSync, fork, type ChildProcess } from "node:child_process";
@@ -26,8 +28,8 @@ import { header, ratio, verdict, median } from "./support/rounds";
 
 const SESSIONS = 1000;
 const CONNECTIONS = 16;
-const DURATION = Number(process.env.BENCH_HTTP_SECONDS ?? 4);
-const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? 5);
+const DURATION = Number(process.env.BENCH_HTTP_SECONDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? 7);
 const FRAMEWORKS = (process.env.BENCH_HTTP_FRAMEWORKS ?? "express,fastify,koa,hono,nest").split(",") as Framework[];
 const SECRET = "bench-http-secret-key-0123456789abcdef";
 const AGE = 1209600;
@@ -368,24 +370,27 @@ async function main(): Promise<void> {
   type Cell = Load & { cpuPerRequest: number; writes: number };
   const rounds: Record<string, number>[] = [];
   const cells = new Map<string, Cell[]>();
-  const contenders = [...servers.keys()];
   for (let round = 0; round < ROUNDS; round++) {
     const perRound: Record<string, number> = {};
-    // Interleaved, and the order turns every round so drift and position hit all alike.
-    const order = contenders.map((_, i) => contenders[(i + round) % contenders.length]!);
+    // Each ratio compares two back-to-back loads (hand-written, then ours, or the other way round
+    // on alternate rounds), so the machine's drift between them is as small as it can be.
     for (const path of ENDPOINTS) {
-      for (const name of order) {
-        const { child, port } = servers.get(name)!;
-        await ask(child, "reset");
-        const result = await load(port, path, cookies, DURATION);
-        const { writes, cpuMicros } = await ask<{ writes: number; cpuMicros: number }>(child, "stats");
-        const requests = result.rps * DURATION;
-        const cell = { ...result, writes, cpuPerRequest: cpuMicros / Math.max(1, requests) };
-        const key = `${name}${path}`;
-        perRound[key] = result.rps;
-        // Inverse CPU per request, so ratio() reads "higher is better" for CPU too.
-        perRound[`${key}:cpu`] = 1 / cell.cpuPerRequest;
-        (cells.get(key) ?? cells.set(key, []).get(key)!).push(cell);
+      for (const framework of FRAMEWORKS) {
+        const pair = round % 2 === 0 ? (["hand", "ours"] as const) : (["ours", "hand"] as const);
+        for (const contender of pair) {
+          const name = `${framework}:${contender}`;
+          const { child, port } = servers.get(name)!;
+          await ask(child, "reset");
+          const result = await load(port, path, cookies, DURATION);
+          const { writes, cpuMicros } = await ask<{ writes: number; cpuMicros: number }>(child, "stats");
+          const requests = result.rps * DURATION;
+          const cell = { ...result, writes, cpuPerRequest: cpuMicros / Math.max(1, requests) };
+          const key = `${name}${path}`;
+          perRound[key] = result.rps;
+          // Inverse CPU per request, so ratio() reads "higher is better" for CPU too.
+          perRound[`${key}:cpu`] = 1 / cell.cpuPerRequest;
+          (cells.get(key) ?? cells.set(key, []).get(key)!).push(cell);
+        }
       }
     }
     rounds.push(perRound);

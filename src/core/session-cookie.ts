@@ -116,6 +116,8 @@ export function serializeSessionCookieDeletion(settings: SessionCookieSettings):
  * case-insensitively, and `*` already covers everything.
  */
 export function addVaryCookie(existing: string | string[] | number | undefined | null): string {
+  // Most responses have no Vary of their own.
+  if (existing === undefined || existing === null || existing === "") return "Cookie";
   const current = (Array.isArray(existing) ? existing.join(",") : existing === undefined || existing === null ? "" : String(existing))
     .split(",")
     .map((v) => v.trim())
