@@ -13,6 +13,9 @@ import { join } from "node:path";
 import { DataSource } from "typeorm";
 import { createSqlUserStore, type SqlUser } from "../../src/adapters/sql/sql-user-store";
 import { createAuthUserEntity, createTypeOrmUserStore, type AuthUserEntity } from "../../src/adapters/typeorm";
+import { createPrismaUserStore } from "../../src/adapters/prisma";
+import { clientFor } from "../adapters/prisma-support";
+import { ensureMysqlDatabase, ensurePostgresDatabase } from "../support/databases";
 import { authenticate, login, makePassword, type UserStore } from "../../src/auth";
 import { ImproperlyConfigured } from "../../src/core/errors";
 import { SqlRowAdapter } from "../../src/adapters/sql/sql-row-adapter";
@@ -43,6 +46,7 @@ const USERS = [
   { username: "dave", password: "dave-pw", is_active: true, iterations: SITE },
   { username: "erin", password: "erin-pw", is_active: true, iterations: SITE, email: "Erin@Example.com" },
   { username: "frank", password: "frank-pw", is_active: true, iterations: OUTDATED, email: "Frank@Example.com" },
+  { username: "gina", password: "gina-pw", is_active: true, iterations: OUTDATED, email: "Gina@Example.com" },
 ];
 
 interface DjangoState {
@@ -225,6 +229,31 @@ describe.each(CONFIGS)("Django $version on $dialect", (config) => {
       expect(() => createTypeOrmUserStore(dataSource, { usernameField: "login" as never })).toThrow(/no property "login" \(usernameField\)/);
     } finally {
       await dataSource.destroy();
+    }
+  });
+
+  test("the Prisma store (raw queries through the client): the same lookup, upgrade and last_login", async () => {
+    const target = {
+      postgres: config.dialect === "postgres" ? await ensurePostgresDatabase(config.database) : "",
+      mysql: config.dialect === "mysql" ? await ensureMysqlDatabase(config.database) : { ...MYSQL_CONFIG },
+      sqlite: join(TMP_DIR, `${config.database}.sqlite3`),
+    };
+    const prisma = clientFor(config.dialect, target);
+    try {
+      const store = createPrismaUserStore(prisma);
+      const result = await authenticate({ username: "gina", password: "gina-pw" }, options(store));
+      expect([result.user?.row.username, result.passwordUpgraded]).toEqual(["gina", true]);
+      const byEmail = createPrismaUserStore(prisma, { usernameField: "email", caseInsensitive: true });
+      expect((await authenticate({ username: "GINA@example.com", password: "gina-pw" }, options(byEmail))).user?.row.username).toBe("gina");
+      const secretKey = "django-session-authenticate-secret-0123456789";
+      const session = new DjangoSessionRepository({ secretKey, adapter: new SqlRowAdapter(db.executor) }).get();
+      await login(session, result.user!, { secretKey, users: store, now: () => new Date(Date.UTC(2028, 5, 30, 12, 0, 0, 250)) });
+      const django = await runDjango(config, "check", { logins: [{ username: "gina", password: "gina-pw" }] });
+      expect(django.authenticated).toEqual(["gina"]);
+      expect(django.users.gina).toEqual({ password: await passwordOf("gina"), last_login: "2028-06-30T12:00:00.250000+00:00" });
+      expect(django.users.gina!.password).toMatch(new RegExp(`^pbkdf2_sha256\\$${SITE}\\$`));
+    } finally {
+      await prisma.$disconnect();
     }
   });
 

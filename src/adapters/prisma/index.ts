@@ -21,4 +21,5 @@ export {
   type PrismaUserRow,
   type UserLoader,
 } from "./prisma-user-loader";
+export { createPrismaUserStore, type PrismaUserStoreOptions } from "./prisma-user-store";
 export type { UserIdParser } from "../../auth/user-id";

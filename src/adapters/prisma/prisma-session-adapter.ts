@@ -68,7 +68,8 @@ function detectProvider(prisma: object): string | undefined {
   return typeof provider === "string" ? provider : undefined;
 }
 
-function resolveDialect(prisma: object, requested: PrismaAdapterOptions["dialect"]): PrismaDialect {
+/** The client's dialect, or the one asked for (checked against the client). @internal */
+export function resolveDialect(prisma: object, requested: PrismaAdapterOptions["dialect"]): PrismaDialect {
   const explicit = requested === undefined ? undefined : PROVIDERS[requested];
   if (requested !== undefined && explicit === undefined) {
     throw new ImproperlyConfigured(
