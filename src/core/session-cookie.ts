@@ -73,24 +73,47 @@ function plainCookieValue(text: string, name: string, at: number): string | unde
 // Django would not URL-encode them either.
 const asIs = (value: string) => value;
 
-/**
- * `response.set_cookie(...)` for the session, with the attributes Django sends for the same
- * settings: `expires` and `Max-Age` unless the session ends at browser close.
- */
-export function serializeSessionCookie(settings: SessionCookieSettings, value: string, maxAge: number | null, now: number): string {
-  return stringifySetCookie(
-    settings.name,
-    value,
-    {
-      ...(maxAge === null ? {} : { maxAge: Math.trunc(maxAge), expires: new Date(now + Math.trunc(maxAge) * 1000) }),
-      domain: settings.domain ?? undefined,
-      path: settings.path,
+// The attributes that do not change from one cookie to the next, written once per settings by the
+// `cookie` package itself (which validates them): what goes between the value and `Expires`
+// (Domain, Path), and what follows it (HttpOnly, Secure, SameSite), in the package's order.
+const fixedParts = new WeakMap<SessionCookieSettings, { middle: string; tail: string }>();
+
+function partsOf(settings: SessionCookieSettings): { middle: string; tail: string } {
+  let parts = fixedParts.get(settings);
+  if (parts === undefined) {
+    const base = { domain: settings.domain ?? undefined, path: settings.path, encode: asIs };
+    const head = `${settings.name}=x`;
+    const middle = stringifySetCookie(settings.name, "x", base).slice(head.length);
+    const full = stringifySetCookie(settings.name, "x", {
+      ...base,
       httpOnly: settings.httpOnly,
       secure: settings.secure,
       sameSite: settings.sameSite === false ? undefined : (settings.sameSite.toLowerCase() as "lax" | "strict" | "none"),
-      encode: asIs,
-    },
-  );
+    });
+    parts = { middle, tail: full.slice(head.length + middle.length) };
+    fixedParts.set(settings, parts);
+  }
+  return parts;
+}
+
+// The `cookie` package's cookie-octet check on the value.
+const COOKIE_VALUE = /^[\u0021-\u003A\u003C-\u007E]*$/;
+
+/**
+ * `response.set_cookie(...)` for the session, with the attributes Django sends for the same
+ * settings: `expires` and `Max-Age` unless the session ends at browser close. The same bytes as
+ * the `cookie` package's `stringifySetCookie` (Max-Age, Domain, Path, Expires, HttpOnly, Secure,
+ * SameSite), with the fixed attributes written once per settings.
+ */
+export function serializeSessionCookie(settings: SessionCookieSettings, value: string, maxAge: number | null, now: number): string {
+  if (!COOKIE_VALUE.test(value)) throw new TypeError(`argument val is invalid: ${value}`);
+  const { middle, tail } = partsOf(settings);
+  if (maxAge === null) return `${settings.name}=${value}${middle}${tail}`;
+  const seconds = Math.trunc(maxAge);
+  if (!Number.isInteger(seconds)) throw new TypeError(`option maxAge is invalid: ${seconds}`);
+  const expires = new Date(now + seconds * 1000);
+  if (!Number.isFinite(expires.valueOf())) throw new TypeError(`option expires is invalid: ${expires.toString()}`);
+  return `${settings.name}=${value}; Max-Age=${seconds}${middle}; Expires=${expires.toUTCString()}${tail}`;
 }
 
 /**

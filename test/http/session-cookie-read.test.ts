@@ -1,5 +1,5 @@
-import { parseCookie } from "cookie";
-import { readSessionCookie } from "../../src/core/session-cookie";
+import { parseCookie, stringifySetCookie } from "cookie";
+import { readSessionCookie, serializeSessionCookie, type SessionCookieSettings } from "../../src/core/session-cookie";
 
 // The full parse readSessionCookie falls back to: Django's parse_cookie (last name wins, Python
 // unquoting, no URL-decoding), as the `cookie` package reads the chunks in reverse.
@@ -65,5 +65,51 @@ describe("readSessionCookie: the plain-value shortcut reads what the full parse 
   test("a header given as a list is read as its chunks joined", () => {
     expect(readSessionCookie(["a=1", "sessionid=abc12345"], "sessionid")).toBe("abc12345");
     expect(readSessionCookie(undefined, "sessionid")).toBeUndefined();
+  });
+});
+
+describe("serializeSessionCookie writes the bytes the cookie package writes", () => {
+  // The previous implementation: every attribute through stringifySetCookie on each call.
+  function reference(settings: SessionCookieSettings, value: string, maxAge: number | null, now: number): string {
+    return stringifySetCookie(settings.name, value, {
+      ...(maxAge === null ? {} : { maxAge: Math.trunc(maxAge), expires: new Date(now + Math.trunc(maxAge) * 1000) }),
+      domain: settings.domain ?? undefined,
+      path: settings.path,
+      httpOnly: settings.httpOnly,
+      secure: settings.secure,
+      sameSite: settings.sameSite === false ? undefined : (settings.sameSite.toLowerCase() as "lax" | "strict" | "none"),
+      encode: (v) => v,
+    });
+  }
+
+  const settingsList: SessionCookieSettings[] = [];
+  for (const domain of [null, ".example.com", "example.com"])
+    for (const path of ["/", "/app", ""])
+      for (const secure of [false, true])
+        for (const httpOnly of [true, false])
+          for (const sameSite of ["Lax", "strict", "None", false] as const) settingsList.push({ name: "sessionid", domain, path, secure, httpOnly, sameSite });
+  settingsList.push({ name: "__Host-sid", domain: null, path: "/", secure: true, httpOnly: true, sameSite: "Strict" });
+
+  test(`${settingsList.length} settings × values × ages`, () => {
+    const differing: unknown[] = [];
+    for (const settings of settingsList) {
+      for (const value of ["abcdefghijklmnopqrstuvwxyz012345", "", "eyJhIjoxfQ:1tXyZ:sig-_.", "a:b"]) {
+        for (const maxAge of [null, 1209600, 0, -1, 59.9, -0.5, 86400 * 365 * 30]) {
+          for (const now of [1700000000_000, 0, 1700000000_123]) {
+            const ours = serializeSessionCookie(settings, value, maxAge, now);
+            if (ours !== reference(settings, value, maxAge, now)) differing.push({ settings, value, maxAge, now, ours });
+          }
+        }
+      }
+    }
+    expect(differing).toEqual([]);
+  });
+
+  test("what the package refuses is refused the same way", () => {
+    const settings = settingsList[0]!;
+    for (const [value, maxAge, now] of [["a;b", 10, 0], ["a b", 10, 0], ["ok", Number.NaN, 0], ["ok", Infinity, 0], ["ok", 10, Number.NaN]] as const) {
+      expect(() => serializeSessionCookie(settings, value, maxAge, now)).toThrow(TypeError);
+      expect(() => reference(settings, value, maxAge, now)).toThrow(TypeError);
+    }
   });
 });
