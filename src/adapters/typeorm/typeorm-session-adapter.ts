@@ -157,16 +157,14 @@ function createDriverExecutor(dataSource: DataSource, dialect: TypeOrmDialect): 
    * Logs each statement as TypeORM's query runners do, so `logging` shows them, and fails as they
    * do: a `QueryFailedError` holding the driver's error (its `code` copied onto it).
    */
-  const logged = async <R>(sql: string, params: readonly unknown[], run: () => Promise<R>): Promise<R> => {
+  const logged = <R>(sql: string, params: readonly unknown[], run: () => Promise<R>): Promise<R> => {
     const logger = dataSource.logger;
-    logger.logQuery(sql, [...params]);
-    try {
-      return await run();
-    } catch (error) {
-      logger.logQueryError(error as Error, sql, [...params]);
+    logger.logQuery(sql, params as unknown[]);
+    return run().catch((error: unknown) => {
+      logger.logQueryError(error as Error, sql, params as unknown[]);
       // As TypeORM's runners do: the driver's error as it is (a native error may come from another realm).
       throw new QueryFailedError(sql, [...params], error as Error);
-    }
+    });
   };
   const direct: SqlExecutor =
     dialect === "postgres"
