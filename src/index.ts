@@ -28,6 +28,7 @@ export {
 } from "./engines";
 export { SqlRowAdapter, type SqlExecutor, type SqlRowAdapterOptions } from "./adapters/sql/sql-row-adapter";
 export { createSqlUserStore, type SqlUser, type SqlUserStoreOptions } from "./adapters/sql/sql-user-store";
+export { listSessions, endSessions, type UserSession, type UserSessionsOptions } from "./adapters/sql/user-sessions";
 export {
   SessionCodec,
   SignedCookieCodec,

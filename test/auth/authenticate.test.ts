@@ -12,6 +12,7 @@ import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { DataSource } from "typeorm";
 import { createSqlUserStore, type SqlUser } from "../../src/adapters/sql/sql-user-store";
+import { endSessions, listSessions } from "../../src/adapters/sql/user-sessions";
 import { createAuthUserEntity, createTypeOrmUserStore, type AuthUserEntity } from "../../src/adapters/typeorm";
 import { createPrismaUserStore } from "../../src/adapters/prisma";
 import { clientFor } from "../adapters/prisma-support";
@@ -47,6 +48,7 @@ const USERS = [
   { username: "erin", password: "erin-pw", is_active: true, iterations: SITE, email: "Erin@Example.com" },
   { username: "frank", password: "frank-pw", is_active: true, iterations: OUTDATED, email: "Frank@Example.com" },
   { username: "gina", password: "gina-pw", is_active: true, iterations: OUTDATED, email: "Gina@Example.com" },
+  { username: "hank", password: "hank-pw", is_active: true, iterations: SITE },
 ];
 
 interface DjangoState {
@@ -54,7 +56,7 @@ interface DjangoState {
   users: Record<string, { password: string; last_login: string | null }>;
 }
 
-function runDjango(config: Config, action: "setup" | "check", extra: { iterations?: number; logins?: { username: string; password: string }[] } = {}): Promise<DjangoState> {
+function runDjango(config: Config, action: "setup" | "check" | "sessions", extra: { iterations?: number; logins?: { username: string; password: string }[]; keys?: string[] } = {}): Promise<DjangoState & { users: unknown }> {
   const python = djangoPython(config.version);
   if (python.includes("/") && !existsSync(python)) return Promise.reject(new Error(`Python for Django ${config.version} not found at ${python} (run scripts/setup-test-env.sh)`));
   const pg = new URL(POSTGRES_URL);
@@ -255,6 +257,32 @@ describe.each(CONFIGS)("Django $version on $dialect", (config) => {
     } finally {
       await prisma.$disconnect();
     }
+  });
+
+  test("listSessions finds a user's live sessions in a bounded scan; endSessions logs them out everywhere: Django sees them anonymous", async () => {
+    const secretKey = "django-session-authenticate-secret-0123456789";
+    const repository = new DjangoSessionRepository({ secretKey, adapter: new SqlRowAdapter(db.executor) });
+    const loginAs = async (username: string, password: string) => {
+      const { user } = await authenticate({ username, password }, options(users));
+      const session = repository.get();
+      await login(session, user!, { secretKey });
+      await session.save();
+      return session.sessionKey!;
+    };
+    const hank = [await loginAs("hank", "hank-pw"), await loginAs("hank", "hank-pw"), await loginAs("hank", "hank-pw")];
+    const erin = await loginAs("erin", "erin-pw");
+    const hankId = (await users.findByNaturalKey("hank"))!.id;
+    const scan = { repository, executor: db.executor, batchSize: 2 };
+    const listed: string[] = [];
+    for await (const session of listSessions(hankId, scan)) listed.push(session.sessionKey);
+    expect(listed).toEqual([...hank].sort());
+    const before = await runDjango(config, "sessions", { keys: [...hank, erin] });
+    expect(before.users).toEqual(["hank", "hank", "hank", "erin"]);
+    const progress: number[] = [];
+    expect(await endSessions(hankId, { ...scan, except: [hank[0]!], onProgress: (n) => progress.push(n) })).toBe(2);
+    expect(progress).toEqual([1, 2]);
+    const after = await runDjango(config, "sessions", { keys: [...hank, erin] });
+    expect(after.users).toEqual(["hank", null, null, "erin"]);
   });
 
   test("a custom USERNAME_FIELD, looked up case-insensitively (login by email) or exactly", async () => {

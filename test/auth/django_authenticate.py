@@ -10,6 +10,8 @@ DJANGO_AUTHENTICATE_CONFIG (JSON): {"dialect", "name", "host", "port", "user", "
 - action "setup": migrate (auth, contenttypes, sessions), then create the users of "users":
   [{"username", "password", "is_active", "iterations"}] — each password hashed by Django's own
   PBKDF2 hasher with that user's iteration count (an outdated one, or the site's). Prints {}.
+- action "sessions": for each of "keys", who Django's own auth.get_user() sees behind
+  SessionMiddleware with that session cookie: {"users": [username or null, ...]}.
 - action "check": for each of "logins" [{"username", "password"}], Django's own
   auth.authenticate() (which re-hashes an outdated password, as check_password's setter does),
   then every user as stored: {"authenticated": [...], "users": {username: {"password",
@@ -65,7 +67,20 @@ from django.contrib import auth  # noqa: E402
 from django.contrib.auth.models import User  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
-if CONFIG["action"] == "setup":
+if CONFIG["action"] == "sessions":
+    from django.contrib.sessions.middleware import SessionMiddleware
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    seen = []
+    for key in CONFIG["keys"]:
+        request = RequestFactory().get("/")
+        request.COOKIES[settings.SESSION_COOKIE_NAME] = key
+        SessionMiddleware(lambda r: HttpResponse()).process_request(request)
+        user = auth.get_user(request)
+        seen.append(user.username if user.is_authenticated else None)
+    print(json.dumps({"users": seen}))
+elif CONFIG["action"] == "setup":
     call_command("migrate", verbosity=0, interactive=False)
     for spec in CONFIG["users"]:
         hasher = PBKDF2PasswordHasher()
