@@ -10,7 +10,7 @@ execFileSync(process.execPath, [path.join(root, "scripts", "prisma-generate.js")
 execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", path.join(root, "tsconfig.bench.json")], { stdio: "inherit" });
 
 const built = (name) => path.join(root, ".bench-build", "bench", name);
-for (const file of [path.join(__dirname, "codec.js"), path.join(__dirname, "hostile-inputs.js"), built("store.js"), built("concurrency.js"), built("http.js")]) {
+for (const file of [path.join(__dirname, "codec.js"), path.join(__dirname, "hostile-inputs.js"), built("store.js"), built("concurrency.js"), built("http.js"), built("user-sessions.js")]) {
   if (!existsSync(file)) throw new Error(`missing benchmark ${file}`);
   console.log(`\n== ${path.basename(file)}`);
   execFileSync(process.execPath, [file], { stdio: "inherit" });
