@@ -3,7 +3,7 @@
 // The baseline is the strongest hand-written code doing the same work: the plain driver with
 // prepared statements (pg named statements, mysql2 `execute`, kept better-sqlite3 statements),
 // one SELECT and one UPDATE, the same signed Django value (SessionCodec decode/encode). Against
-// it, in interleaved rounds (each contender once per round, the order reversed every other round),
+// it, in rounds where each contender runs a batch right beside a batch of the baseline,
 // the repository over the raw SQL adapter (driver executors with and without prepared statements),
 // the TypeORM adapter and the Prisma adapter; all with the default compare-and-swap save
 // (`concurrency: "merge"`), plus the raw SQL adapter with Django's last-writer-wins save.
@@ -13,9 +13,10 @@
 //
 // Targets on PostgreSQL: >= 1.0x the baseline through the raw SQL adapter and TypeORM, >= 0.75x
 // through Prisma (over the app's own pg Pool, `new PrismaPg(pool)`: see the Prisma adapter's
-// `preparedStatements`; over `new PrismaPg({ connectionString })` it can only use $queryRawUnsafe). Run: npm run build && node scripts/prisma-generate.js &&
-// npx tsc -p tsconfig.bench.json && node .bench-build/bench/store.js
-// (BENCH_SESSIONS, BENCH_ROUNDS, BENCH_DIALECTS=postgres,mysql,sqlite to change the run.)
+// `preparedStatements`; over `new PrismaPg({ connectionString })` it can only use $queryRawUnsafe).
+// Run: npm run build && node scripts/prisma-generate.js && npx tsc -p tsconfig.bench.json &&
+// node .bench-build/bench/store.js
+// (BENCH_SESSIONS, BENCH_ROUNDS, BENCH_BATCH, BENCH_DIALECTS=postgres,mysql,sqlite to change the run.)
 import "reflect-metadata";
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaMariaDb } from "@prisma/adapter-mariadb";
@@ -36,10 +37,13 @@ import { PrismaClient as PgPrismaClient } from "../src/generated/prisma-pg/clien
 import { PrismaClient as MysqlPrismaClient } from "../src/generated/prisma-mysql/client";
 import { PrismaClient as SqlitePrismaClient } from "../src/generated/prisma-sqlite/client";
 import { djangoSessionDdl, ensureMysqlDatabase, ensurePostgresDatabase, TMP_DIR, type Dialect } from "../test/support/databases";
-import { header, ratio, medianRate, verdict } from "./support/rounds";
+import { header, median, medianRate, ratio, verdict } from "./support/rounds";
 
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 5000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
+/** Loops per contender per round, each beside a batch of the baseline (10× on SQLite, ~10× faster). */
+const BATCH = Number(process.env.BENCH_BATCH ?? 100);
+const batchOf = (dialect: Dialect) => (dialect === "sqlite" ? BATCH * 10 : BATCH);
 const DIALECTS = (process.env.BENCH_DIALECTS ?? "postgres,mysql,sqlite").split(",") as Dialect[];
 const SECRET = "bench-store-secret-key-0123456789abcdef";
 const DB_NAME = "ds_bench_store";
@@ -212,21 +216,35 @@ async function sqlite(): Promise<Setup> {
   };
 }
 
-/** ROUNDS rounds of SESSIONS/ROUNDS loops per contender, interleaved; rates in loops/s. */
-async function measure(clients: [string, Op][]): Promise<Rates[]> {
+/** The baseline's rate measured right beside `name`'s in a round (see `measure`). */
+const besideOf = (name: string) => `${BASELINE} beside ${name}`;
+
+/**
+ * ROUNDS rounds; in each, every contender runs BATCH loops back to back with a batch of the
+ * baseline (who goes first alternates), so each per-round ratio compares neighbouring moments
+ * of this shared machine. Rates in loops/s; the baseline's own rate is its median in the round.
+ */
+async function measure(clients: [string, Op][], size: number): Promise<Rates[]> {
+  const [[, baseline], ...contenders] = clients as [[string, Op], ...[string, Op][]];
+  let next = 0;
+  const batch = async (op: Op): Promise<number> => {
+    const start = process.hrtime.bigint();
+    for (let n = 0; n < size; n++, next++) await op(keys[next % SESSIONS]!, next);
+    return size / (Number(process.hrtime.bigint() - start) / 1e9);
+  };
   for (const [, op] of clients) for (let i = 0; i < 300; i++) await op(keys[i]!, i);
-  const perRound = Math.ceil(SESSIONS / ROUNDS);
   const rounds: Rates[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     const rates: Rates = {};
-    const order = round % 2 ? [...clients].reverse() : clients;
-    for (const [name, op] of order) {
-      const from = round * perRound;
-      const to = Math.min(SESSIONS, from + perRound);
-      const start = process.hrtime.bigint();
-      for (let i = from; i < to; i++) await op(keys[i]!, i);
-      rates[name] = (to - from) / (Number(process.hrtime.bigint() - start) / 1e9);
+    const beside: number[] = [];
+    const order = round % 2 ? [...contenders].reverse() : contenders;
+    for (const [index, [name, op]] of order.entries()) {
+      const baselineFirst = (round + index) % 2 === 0;
+      if (baselineFirst) beside.push((rates[besideOf(name)] = await batch(baseline)));
+      rates[name] = await batch(op);
+      if (!baselineFirst) beside.push((rates[besideOf(name)] = await batch(baseline)));
     }
+    rates[BASELINE] = median(beside);
     rounds.push(rates);
   }
   return rounds;
@@ -256,9 +274,9 @@ async function casOnLargeSession(): Promise<void> {
       ? pool.query({ name: "bench_cas_whole", text: whole, values: [next, expire, key, old] })
       : pool.query({ name: "bench_cas_tail", text: tail, values: [next, expire, key, suffix.length, suffix] });
   };
-  const loops = 2000;
+  const loops = 500;
   const rounds: Rates[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
+  for (let round = 0; round < 7; round++) {
     const rates: Rates = {};
     for (const mode of round % 2 ? (["tail", "whole"] as const) : (["whole", "tail"] as const)) {
       const start = process.hrtime.bigint();
@@ -267,7 +285,7 @@ async function casOnLargeSession(): Promise<void> {
     }
     rounds.push(rates);
   }
-  console.log(`\ncompare-and-swap UPDATE of one ${large.length}-byte session, PostgreSQL, pg named statements (${loops} per round, ${ROUNDS} rounds)`);
+  console.log(`\ncompare-and-swap UPDATE of one ${large.length}-byte session, PostgreSQL, pg named statements (${loops} per round, 7 rounds)`);
   console.table([
     { compared: "whole session_data (before)", "UPDATEs/s": Math.round(medianRate(rounds, "whole")), "vs whole": "1.00×" },
     { compared: "signature tail (now)", "UPDATEs/s": Math.round(medianRate(rounds, "tail")), "vs whole": ratio(rounds, "tail", "whole").text },
@@ -280,15 +298,17 @@ const NAMES: Record<Dialect, string> = { postgres: "PostgreSQL", mysql: "MariaDB
 
 async function main(): Promise<void> {
   header("bench/store");
-  console.log(`${SESSIONS} loops (load, change one key, save) per contender, ${ROUNDS} interleaved rounds, pools of ${POOL}, sequential`);
+  console.log(
+    `${ROUNDS} rounds of ${BATCH} loops (SQLite ${batchOf("sqlite")}: load, change one key, save) per contender, each beside as many of the baseline, over ${SESSIONS} sessions; pools of ${POOL}, sequential`,
+  );
   for (const dialect of DIALECTS) {
     const setup = await SETUPS[dialect]();
     try {
-      const rounds = await measure(setup.clients);
-      console.log(`\n${NAMES[dialect]}: ratios are medians of per-round ratios to the baseline [min–max]`);
+      const rounds = await measure(setup.clients, batchOf(dialect));
+      console.log(`\n${NAMES[dialect]}: ratios are medians of per-round ratios to the baseline batch run beside each [min–max]`);
       console.table(
         setup.clients.map(([name]) => {
-          const summary = ratio(rounds, name, BASELINE);
+          const summary = ratio(rounds, name, besideOf(name));
           const target = dialect === "postgres" ? TARGETS[name] : undefined;
           return {
             contender: name,
