@@ -1,7 +1,11 @@
-"""Times Django's own session encode/decode (signing.dumps/loads as SessionBase uses them).
+"""Times Django's own session encode/decode (SessionStore.encode/decode: signing.dumps/loads with
+compress=True and the db engine's key salt), for bench/codec.js.
 
-Usage: python bench/django_codec.py < {"secretKey", "small", "large", "seconds"} JSON on stdin.
-Prints one JSON line: ops/s per (size, direction) and the Django version.
+Usage: python bench/django_codec.py < lines on stdin.
+The first line is the spec, {"secretKey", "small", "large", "seconds"} as JSON; the script answers
+{"django", "python", "small": {"jsonBytes", "encodedBytes"}, "large": {...}}. Every further line
+("round") runs one round and answers one JSON line of ops/s per (size, direction), so the Node side
+can interleave Django's rounds with its own. EOF ends it.
 """
 import json
 import sys
@@ -10,7 +14,7 @@ import time
 import django
 from django.conf import settings
 
-spec = json.load(sys.stdin)
+spec = json.loads(sys.stdin.readline())
 settings.configure(SECRET_KEY=spec["secretKey"], INSTALLED_APPS=["django.contrib.sessions"], USE_TZ=True)
 django.setup()
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
@@ -34,15 +38,23 @@ def rate(fn, seconds):
             return n / (now - start)
 
 
-out = {"django": django.get_version()}
+encoded = {}
+info = {"django": django.get_version(), "python": sys.version.split()[0]}
 for name in ("small", "large"):
     data = spec[name]
-    encoded = store.encode(data)
-    assert store.decode(encoded) == data
-    out[name] = {
-        "jsonBytes": len(json.dumps(data, separators=(",", ":"))),
-        "encodedBytes": len(encoded),
-        "encode": rate(lambda: store.encode(data), spec["seconds"]),
-        "decode": rate(lambda: store.decode(encoded), spec["seconds"]),
-    }
-print(json.dumps(out))
+    encoded[name] = store.encode(data)
+    assert store.decode(encoded[name]) == data
+    info[name] = {"jsonBytes": len(json.dumps(data, separators=(",", ":"))), "encodedBytes": len(encoded[name])}
+print(json.dumps(info), flush=True)
+
+for line in sys.stdin:
+    if not line.strip():
+        continue
+    out = {}
+    for name in ("small", "large"):
+        data, enc = spec[name], encoded[name]
+        out[name] = {
+            "encode": rate(lambda: store.encode(data), spec["seconds"]),
+            "decode": rate(lambda: store.decode(enc), spec["seconds"]),
+        }
+    print(json.dumps(out), flush=True)

@@ -80,7 +80,7 @@ const HMAC_BLOCK: Readonly<Record<string, number>> = Object.freeze({ md5: 64, sh
 type OneShotHash = (algorithm: string, data: Uint8Array, outputEncoding: "buffer" | "base64url") => Buffer | string;
 const oneShotHash: OneShotHash | undefined = (nodeCrypto as { hash?: OneShotHash }).hash;
 /** Messages longer than this (in bytes, at most) take `createHmac`, whose setup cost is then noise. */
-const ONE_SHOT_MAX = 16 * 1024;
+const ONE_SHOT_MAX = 64 * 1024;
 
 /** `HMAC(key, input)` in base64url, for one key many times: what a signer computes per call. */
 export type PreparedHmac = (input: string | Uint8Array) => string;

@@ -140,8 +140,11 @@ function agreesWithJsonStringify(value: unknown, depth: number): boolean {
   if (value instanceof Date) return true;
   const proto: unknown = Object.getPrototypeOf(value);
   if ((proto !== Object.prototype && proto !== null) || typeof (value as { toJSON?: unknown }).toJSON === "function") return false;
+  // for-in without an own-property check: an inherited enumerable property (only a polluted
+  // Object.prototype has one) is checked too, which can only send the value to the general
+  // writer, never write it.
   for (const key in value) {
-    if (Object.prototype.hasOwnProperty.call(value, key) && !agreesWithJsonStringify((value as Record<string, unknown>)[key], depth + 1)) return false;
+    if (!agreesWithJsonStringify((value as Record<string, unknown>)[key], depth + 1)) return false;
   }
   return true;
 }
@@ -234,8 +237,8 @@ function countUpTo(text: string, char: string, limit: number): number {
 /**
  * `json.loads(text)` with Python's extensions (see the module comment for the number rules).
  *
- * Optimistic: `JSON.parse` first, and the exact parser below only when `JSON.parse` throws (for
- * `NaN`/`Infinity`, or to give Python's error) or when what it returned might differ. The two
+ * Optimistic: `JSON.parse` first, and the exact parser below only when `JSON.parse` throws on a
+ * text holding `NaN` or `Infinity` (otherwise both refuse it), or when what it returned might differ. The two
  * read strings (lone surrogates and `\u` escapes included), keys (duplicates: the last value at
  * the first key's place; `__proto__` an own property), literals and fractions alike. They differ
  * on numbers that are integral but not safe integers (a Python int becomes a `bigint`; 4,300+
@@ -255,8 +258,11 @@ export function pyJsonLoads(text: string): PythonJsonValue {
   let value: PythonJsonValue;
   try {
     value = JSON.parse(text) as PythonJsonValue;
-  } catch {
-    return pyJsonLoadsExact(text);
+  } catch (error) {
+    // Python's grammar is JSON's plus NaN, Infinity and -Infinity: without them in the text the
+    // exact parser would refuse it too, and re-reading a megabyte just for its message is not worth it.
+    if (text.includes("NaN") || text.includes("Infinity")) return pyJsonLoadsExact(text);
+    throw new PythonJsonError((error as Error).message);
   }
   deepest = 0;
   const minLength = minTextLength(value, 1);
