@@ -58,6 +58,7 @@ describe("signature and hash checks are constant-time", () => {
       "auth/session-auth-hash.ts": "makes the session auth hash; get-user.ts and login.ts compare it",
       "cli/doctor/schema-checks.ts": "md5 of table and column: Django's index name, no secret",
       "adapters/typeorm/django-session-entity.ts": "md5 of table and column: Django's index name, no secret",
+      "adapters/sql/sql-row-adapter.ts": "sha256 of a statement's SQL text: its prepared-statement name, no secret",
     };
     const computes = /\b(?:createHmac|createHash|saltedHmac|getSessionAuthHash|pbkdf2(?:Sync|Callback)?|scrypt(?:Sync|Callback)?)\(/;
     const comparesInConstantTime = /\b(?:constantTimeEqual|timingSafeEqual)\(/;
