@@ -23,6 +23,11 @@ import { clientFor, openRaw, prepareTarget, recordQueries } from "./prisma-suppo
 
 const DB = "ds_statements";
 const PRISMA_TARGET = prepareTarget("statements_prisma");
+// Every statement of the process is recorded (the spies below): the target's CREATE DATABASE, which
+// only a first run on a new machine sends, must be over before any case records.
+beforeAll(async () => {
+  await PRISMA_TARGET;
+});
 
 /** Every statement sent while `recording`, from any library in this process. */
 const sent: string[] = [];
