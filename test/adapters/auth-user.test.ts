@@ -18,7 +18,7 @@
  * PostgreSQL, 4.1+ use an identity column). The tests fail, not skip, without Python or Django.
  */
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DataSource, type DataSourceOptions } from "typeorm";
 import { createPrismaAdapter, createPrismaUserLoader } from "../../src/adapters/prisma";
@@ -29,7 +29,7 @@ import { parseDjangoDateText } from "../../src/core/django-datetime";
 import { ImproperlyConfigured } from "../../src/core/errors";
 import { DjangoSessionRepository } from "../../src/engines";
 import { djangoPython, type DjangoVersion } from "../interop/django-bridge";
-import { ensureMysqlDatabase, ensurePostgresDatabase, MYSQL_CONFIG, POSTGRES_URL, TMP_DIR, type Dialect } from "../support/databases";
+import { dropTestDatabase, ensureMysqlDatabase, ensurePostgresDatabase, MYSQL_CONFIG, POSTGRES_URL, TMP_DIR, type Dialect } from "../support/databases";
 import { QueryLog } from "../support/typeorm";
 import { clientFor, recordQueries, type AnyPrismaClient, type Target } from "./prisma-support";
 
@@ -90,31 +90,12 @@ const sqliteFile = (config: Config) => join(TMP_DIR, `${config.database}.sqlite3
 
 /** An empty database for one configuration: dropped and created again (SQLite: the file removed). */
 async function freshDatabase(config: Config): Promise<Target> {
-  const sqlite = sqliteFile(config);
-  const target: Target = { postgres: "", mysql: { ...MYSQL_CONFIG, database: config.database }, sqlite };
-  if (config.dialect === "postgres") {
-    const { Client } = await import("pg");
-    const admin = new Client({ connectionString: POSTGRES_URL });
-    await admin.connect();
-    try {
-      await admin.query(`DROP DATABASE IF EXISTS "${config.database}" WITH (FORCE)`);
-    } finally {
-      await admin.end();
-    }
-    target.postgres = await ensurePostgresDatabase(config.database);
-  } else if (config.dialect === "mysql") {
-    const mysql = await import("mysql2/promise");
-    const admin = await mysql.createConnection({ ...MYSQL_CONFIG });
-    try {
-      await admin.query(`DROP DATABASE IF EXISTS \`${config.database}\``);
-    } finally {
-      await admin.end();
-    }
-    target.mysql = await ensureMysqlDatabase(config.database);
-  } else {
-    for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(sqlite + suffix, { force: true });
-  }
-  return target;
+  await dropTestDatabase(config.dialect, config.database);
+  return {
+    postgres: config.dialect === "postgres" ? await ensurePostgresDatabase(config.database) : "",
+    mysql: config.dialect === "mysql" ? await ensureMysqlDatabase(config.database) : { ...MYSQL_CONFIG, database: config.database },
+    sqlite: sqliteFile(config),
+  };
 }
 
 /** Runs test/adapters/django_auth_user.py for one configuration on its (empty) database. */

@@ -8,7 +8,7 @@
  * small (3,000; "outdated" 1,000; "a newer Django" 6,000) so that each step costs milliseconds.
  */
 import { spawn } from "node:child_process";
-import { existsSync, rmSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { DataSource } from "typeorm";
 import { createSqlUserStore, type SqlUser } from "../../src/adapters/sql/sql-user-store";
@@ -16,7 +16,7 @@ import { endSessions, listSessions } from "../../src/adapters/sql/user-sessions"
 import { createAuthUserEntity, createTypeOrmUserStore, type AuthUserEntity } from "../../src/adapters/typeorm";
 import { createPrismaUserStore } from "../../src/adapters/prisma";
 import { clientFor } from "../adapters/prisma-support";
-import { ensureMysqlDatabase, ensurePostgresDatabase } from "../support/databases";
+import { dropTestDatabase, ensureMysqlDatabase, ensurePostgresDatabase } from "../support/databases";
 import { authenticate, login, makePassword, type UserStore } from "../../src/auth";
 import { ImproperlyConfigured } from "../../src/core/errors";
 import { SqlRowAdapter } from "../../src/adapters/sql/sql-row-adapter";
@@ -83,29 +83,6 @@ function runDjango(config: Config, action: "setup" | "check" | "sessions", extra
   });
 }
 
-async function dropDatabase(config: Config): Promise<void> {
-  if (config.dialect === "postgres") {
-    const { Client } = await import("pg");
-    const admin = new Client({ connectionString: POSTGRES_URL });
-    await admin.connect();
-    try {
-      await admin.query(`DROP DATABASE IF EXISTS "${config.database}" WITH (FORCE)`);
-    } finally {
-      await admin.end();
-    }
-  } else if (config.dialect === "mysql") {
-    const mysql = await import("mysql2/promise");
-    const admin = await mysql.createConnection({ ...MYSQL_CONFIG });
-    try {
-      await admin.query(`DROP DATABASE IF EXISTS \`${config.database}\``);
-    } finally {
-      await admin.end();
-    }
-  } else {
-    const file = join(TMP_DIR, `${config.database}.sqlite3`);
-    for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(file + suffix, { force: true });
-  }
-}
 
 const options = <U extends SqlUser | AuthUserEntity>(users: UserStore<U>, extra: { iterations?: number; backend?: string } = {}) => ({
   users,
@@ -120,7 +97,7 @@ describe.each(CONFIGS)("Django $version on $dialect", (config) => {
   const passwordOf = async (username: string) => String((await db.query("SELECT password FROM auth_user WHERE username = ?", [username]))[0]?.password);
 
   beforeAll(async () => {
-    await dropDatabase(config);
+    await dropTestDatabase(config.dialect, config.database);
     // openDatabase creates the (empty) database; Django's migrate then builds its tables in it.
     db = await openDatabase(config.dialect, config.database);
     await runDjango(config, "setup");
@@ -319,7 +296,7 @@ describe("a custom user table (AUTH_USER_MODEL) with renamed columns", () => {
   test("mistakes are refused when the store is made, saying what to pass", () => {
     const executor = { dialect: "postgres" as const, query: async () => [], execute: async () => 0, isUniqueViolation: () => false };
     expect(() => createSqlUserStore(executor, { table: "auth_user; DROP TABLE x" })).toThrow(ImproperlyConfigured);
-    expect(() => createSqlUserStore(executor, { usernameField: "e-mail" })).toThrow(/usernameField must be a plain SQL identifier/);
+    expect(() => createSqlUserStore(executor, { usernameField: "e-mail" })).toThrow(/Unsafe createSqlUserStore usernameField: "e-mail" \(a plain SQL identifier/);
     expect(() => createSqlUserStore({} as never)).toThrow(/needs a SqlExecutor/);
     return expect(authenticate({ username: "a", password: "b" }, {} as never)).rejects.toThrow(/needs options.users/);
   });

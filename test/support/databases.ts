@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 
 /**
@@ -112,4 +112,31 @@ async function createMysqlDatabase(name: string): Promise<typeof MYSQL_CONFIG> {
     await admin.end();
   }
   return { ...MYSQL_CONFIG, database: name };
+}
+
+/**
+ * Drops one test database so that the next use starts empty: `name` on PostgreSQL or MariaDB,
+ * `test/.tmp/<name>.sqlite3` (and its journal files) for SQLite.
+ */
+export async function dropTestDatabase(dialect: Dialect, name: string): Promise<void> {
+  if (dialect === "postgres") {
+    const { Client } = await import("pg");
+    const admin = new Client({ connectionString: POSTGRES_URL });
+    await admin.connect();
+    try {
+      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    } finally {
+      await admin.end();
+    }
+  } else if (dialect === "mysql") {
+    const mysql = await import("mysql2/promise");
+    const admin = await mysql.createConnection({ ...MYSQL_CONFIG });
+    try {
+      await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
+    } finally {
+      await admin.end();
+    }
+  } else {
+    for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(join(TMP_DIR, `${name}.sqlite3`) + suffix, { force: true });
+  }
 }

@@ -1,7 +1,7 @@
 import { toDjangoDateText, type DjangoTimeOptions } from "../../core/django-datetime";
 import { ImproperlyConfigured } from "../../core/errors";
 import type { SessionRow, SessionRowAdapter } from "../../engines/row-adapter";
-import { SqlRowAdapter, type SqlExecutor } from "../../adapters/sql/sql-row-adapter";
+import { quoteIdent, SqlRowAdapter, type SqlExecutor } from "../../adapters/sql/sql-row-adapter";
 import { createPgExecutor, type PgQueryable } from "../../adapters/sql/executors";
 
 /** The SQL dialects the adapter speaks (`mysql` covers MySQL and MariaDB). */
@@ -147,10 +147,6 @@ export function isPrismaUniqueViolation(dialect: PrismaDialect, error: unknown):
   return false;
 }
 
-function quoteIdent(dialect: PrismaDialect, name: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new ImproperlyConfigured(`Unsafe table name: ${JSON.stringify(name)}`);
-  return dialect === "mysql" ? `\`${name}\`` : `"${name}"`;
-}
 
 /** A `SqlExecutor` over the client's raw-SQL methods (each statement runs on its own, no transaction). */
 export function createPrismaExecutor(prisma: PrismaClientLike, dialect: PrismaDialect): SqlExecutor {

@@ -71,8 +71,9 @@ export function casTail(stored: string): string | null {
   return /^:[A-Za-z0-9_-]{27,}$/.test(tail) ? tail : null;
 }
 
-function quoteIdent(dialect: SqlExecutor["dialect"], name: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new ImproperlyConfigured(`Unsafe table name: ${JSON.stringify(name)} (a plain SQL identifier, like Django's db_table)`);
+/** A table or column name, quoted for the dialect; anything but a plain identifier is refused. @internal */
+export function quoteIdent(dialect: SqlExecutor["dialect"], name: string, what = "table name"): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new ImproperlyConfigured(`Unsafe ${what}: ${JSON.stringify(name)} (a plain SQL identifier, like Django's db_table)`);
   return dialect === "mysql" ? `\`${name}\`` : `"${name}"`;
 }
 

@@ -2,7 +2,7 @@ import type { AuthUser } from "../../auth/auth-settings";
 import type { UserStore } from "../../auth/authenticate";
 import { toDjangoDateText, type DjangoTimeOptions } from "../../core/django-datetime";
 import { ImproperlyConfigured } from "../../core/errors";
-import type { SqlExecutor } from "./sql-row-adapter";
+import { quoteIdent, type SqlExecutor } from "./sql-row-adapter";
 
 /** A user row as `createSqlUserStore` reads it: what auth needs, and the whole row beside it. */
 export interface SqlUser extends AuthUser {
@@ -32,12 +32,7 @@ export interface SqlUserStoreOptions {
   time?: DjangoTimeOptions;
 }
 
-const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-function ident(dialect: SqlExecutor["dialect"], what: string, name: string): string {
-  if (!IDENT.test(name)) throw new ImproperlyConfigured(`createSqlUserStore: ${what} must be a plain SQL identifier, as Django names it (got ${JSON.stringify(name)}).`);
-  return dialect === "mysql" ? `\`${name}\`` : `"${name}"`;
-}
+const ident = (dialect: SqlExecutor["dialect"], what: string, name: string) => quoteIdent(dialect, name, `createSqlUserStore ${what}`);
 
 /** `is_active` as each driver returns Django's boolean: `true`, `1`, `"1"`, `1n`. */
 function truthy(value: unknown): boolean {

@@ -3,7 +3,7 @@ import { toDjangoDateText, type DjangoTimeOptions } from "../../core/django-date
 import { ImproperlyConfigured } from "../../core/errors";
 import type { SessionData } from "../../core/session-codec";
 import type { DjangoSessionRepository } from "../../engines/db";
-import type { SqlExecutor } from "./sql-row-adapter";
+import { quoteIdent, type SqlExecutor } from "./sql-row-adapter";
 
 /** Options of {@link listSessions} and {@link endSessions}. */
 export interface UserSessionsOptions {
@@ -37,10 +37,9 @@ function statement(options: UserSessionsOptions): { sql: string; batchSize: numb
     throw new ImproperlyConfigured("listSessions/endSessions need the session engine (options.repository: a DjangoSessionRepository or CachedDbSessionRepository).");
   }
   const table = options.table ?? "django_session";
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(table)) throw new ImproperlyConfigured(`Unsafe table name: ${JSON.stringify(table)} (a plain SQL identifier, like Django's db_table)`);
   const batchSize = options.batchSize ?? 1000;
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new ImproperlyConfigured(`batchSize must be a whole number of at least 1 (got ${String(batchSize)}).`);
-  const q = executor.dialect === "mysql" ? `\`${table}\`` : `"${table}"`;
+  const q = quoteIdent(executor.dialect, table);
   const p = (n: number) => (executor.dialect === "postgres" ? `$${n}` : "?");
   // Keyset pagination on the primary key: each batch is one index range scan, however big the table.
   return { sql: `SELECT session_key, session_data FROM ${q} WHERE session_key > ${p(1)} AND expire_date > ${p(2)} ORDER BY session_key LIMIT ${batchSize}`, batchSize };
