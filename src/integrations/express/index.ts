@@ -9,3 +9,4 @@
  * ```
  */
 export { djangoSession, getSession, type DjangoSessionData, type DjangoSessionMiddleware, type DjangoSessionOptions } from "./django-session";
+export { djangoCsrf, getCsrf, getCsrfToken, type DjangoCsrfOptions } from "./csrf";
