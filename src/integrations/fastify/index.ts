@@ -4,3 +4,4 @@
  * Fastify is imported as types only (an optional peer dependency).
  */
 export { djangoSession, type DjangoSessionFastifyOptions } from "./django-session";
+export { djangoCsrf, getCsrf, getCsrfToken, type DjangoCsrfFastifyOptions } from "./csrf";

@@ -4,3 +4,4 @@
  * Hono is imported as types only (an optional peer dependency).
  */
 export { djangoSession, type DjangoSessionHonoOptions, type DjangoSessionVariables } from "./django-session";
+export { djangoCsrf, type DjangoCsrfHonoOptions, type DjangoCsrfVariables } from "./csrf";

@@ -4,3 +4,4 @@
  * as types only (an optional peer dependency; TypeScript users also need `@types/koa`).
  */
 export { djangoSession, type DjangoSessionKoaOptions } from "./django-session";
+export { djangoCsrf, getCsrf, getCsrfToken, type DjangoCsrfKoaOptions } from "./csrf";
