@@ -11,3 +11,4 @@ export { DjangoSessionModule } from "./django-session-module";
 export { DJANGO_SESSION_OPTIONS, type DjangoSessionModuleOptions, type DjangoSessionModuleAsyncOptions } from "./django-session-module-options";
 export { DjangoSession } from "./django-session-param";
 export { CurrentUser, getCurrentUser } from "./current-user";
+export { DjangoCsrfModule, DJANGO_CSRF_OPTIONS, getCsrf, getCsrfToken, type DjangoCsrfModuleOptions } from "./csrf-module";
