@@ -22,7 +22,8 @@ import { describeError, openDatabase, type CliDatabase } from "../open-database"
 import { jsonText } from "../json-text";
 import { isProblem, type Check } from "../doctor/check";
 import { clockCheck } from "../doctor/clock-check";
-import { countRows, sampleRows, secretChecks, sqliteFormatCheck, useTzCheck, type SampledRow, type TableCounts } from "../doctor/row-checks";
+import { sampleRows, secretChecks, sqliteFormatCheck, useTzCheck, type SampledRow } from "../doctor/row-checks";
+import { countRows, describeCount, EXACT_COUNT_LIMIT, type TableCounts } from "../doctor/row-counts";
 import { readTableSchema, schemaChecks, type TableSchema } from "../doctor/schema-checks";
 
 interface DoctorOptions extends CommonOptions {
@@ -60,12 +61,17 @@ async function tableChecks(db: CliDatabase, table: string, schema: TableSchema, 
   } catch (error) {
     return [{ id: "table", status: "fail", message: `${table} exists but cannot be read: ${describeError(error)}` }, ...schemaChecks(db.dialect, table, schema)];
   }
+  const total = describeCount(counts, counts.total, "total");
+  const expired = describeCount(counts, counts.expired, "expired");
   const checks: Check[] = [
     {
       id: "table",
       status: "ok",
-      message: `${table} exists: ${counts.total} rows (${counts.total - counts.expired} live, ${counts.expired} expired)`,
-      details: { ...counts },
+      message: counts.exact
+        ? `${table} exists: ${counts.total} rows (${counts.total - counts.expired} live, ${counts.expired} expired)`
+        : `${table} exists: ${total} rows (${expired} expired): over ${EXACT_COUNT_LIMIT.toLocaleString("en")} rows, so ${counts.method}, not COUNT(*), which would read every row`,
+      // Exact counts keep their plain shape; estimates say so and how they were made.
+      details: counts.exact ? { total: counts.total, expired: counts.expired } : { ...counts },
     },
     ...schemaChecks(db.dialect, table, schema),
   ];
@@ -76,13 +82,14 @@ async function tableChecks(db: CliDatabase, table: string, schema: TableSchema, 
   }
   let rows: SampledRow[];
   try {
-    rows = await sampleRows(db, table, settings.sample, counts.total, now, time);
+    // An estimate is never "small enough to read whole": the sample stays bounded whatever it says.
+    rows = await sampleRows(db, table, settings.sample, counts.exact ? counts.total : Number.MAX_SAFE_INTEGER, now, time);
   } catch (error) {
     checks.push({ id: "rows", status: "fail", message: `could not read rows: ${describeError(error)}` });
     return checks;
   }
   if (settings.codec) {
-    const context = { fallbacks: settings.fallbacks, legacyAccepted: settings.legacy, wholeTable: rows.length === counts.total, now, total: counts.total };
+    const context = { fallbacks: settings.fallbacks, legacyAccepted: settings.legacy, wholeTable: counts.exact && rows.length === counts.total, now, total: counts.total, totalText: total };
     checks.push(...secretChecks(rows, settings.codec, context));
   } else {
     checks.push({ id: "secret", status: "skip", message: "no secret key given: pass --secret-key or set DJANGO_SECRET_KEY to verify rows" });
@@ -93,7 +100,7 @@ async function tableChecks(db: CliDatabase, table: string, schema: TableSchema, 
     checks.push({
       id: "expired-rows",
       status: "info",
-      message: `${counts.expired} of ${counts.total} rows have expired; Django never deletes them by itself`,
+      message: `${expired} of ${total} rows have expired; Django never deletes them by itself`,
       fix: ["Run django-session clear-expired (or manage.py clearsessions) on a schedule."],
       details: { expired: counts.expired },
     });

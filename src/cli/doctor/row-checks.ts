@@ -1,6 +1,6 @@
 import { parseDjangoDateText, toDjangoDateText, type DjangoTimeOptions } from "../../core/django-datetime";
 import type { SessionCodec } from "../../core/session-codec";
-import { queryOneRow, type CliDatabase } from "../open-database";
+import type { CliDatabase } from "../open-database";
 import { formatDate, formatDuration } from "../cli-io";
 import { keyLabel, looksSigned } from "../describe-decode";
 import type { Check } from "./check";
@@ -27,20 +27,6 @@ export interface SampledRow {
   /** SQLite's storage class of `expire_date`. */
   kind?: string;
   expire: Date | null;
-}
-
-export interface TableCounts {
-  total: number;
-  expired: number;
-}
-
-export async function countRows(db: CliDatabase, table: string, now: Date, time: DjangoTimeOptions): Promise<TableCounts> {
-  const row = await queryOneRow(
-    db,
-    `SELECT COUNT(*) AS total, COALESCE(SUM(CASE WHEN expire_date < ? THEN 1 ELSE 0 END), 0) AS expired FROM ${q(db, table)}`,
-    [dateParam(db, now, time)],
-  );
-  return { total: Number(row.total), expired: Number(row.expired) };
 }
 
 /**
@@ -95,7 +81,7 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 export function secretChecks(
   rows: SampledRow[],
   codec: SessionCodec,
-  context: { fallbacks: number; legacyAccepted: boolean; wholeTable: boolean; now: Date; total: number },
+  context: { fallbacks: number; legacyAccepted: boolean; wholeTable: boolean; now: Date; total: number; /** "about 10,000,000" for an estimate. */ totalText?: string },
 ): Check[] {
   // Per key index (0: SECRET_KEY, then the fallbacks): the rows it verifies, and the latest expiry among them.
   const byKey = new Map<number, number>();
@@ -140,7 +126,8 @@ export function secretChecks(
   const verified = [...byKey.values()].reduce((a, b) => a + b, 0);
   const current = byKey.get(0) ?? 0;
   const fallbackTotal = verified - current;
-  const checked = `checked ${rows.length} of ${plural(context.total, "row")}`;
+  const of = context.totalText && context.totalText !== String(context.total) ? `${context.totalText} rows` : plural(context.total, "row");
+  const checked = `checked ${rows.length} of ${of}`;
   const details = {
     sampled: rows.length,
     current,
@@ -187,6 +174,8 @@ export function secretChecks(
       details,
     };
   }
+  // What was read, when it was not the whole table (a big table is never read whole).
+  if (!context.wholeTable) secretCheck.lines = [`sampled: the newest rows by expire_date and the live rows closest to expiring, ${rows.length} in all`, ...(secretCheck.lines ?? [])];
   checks.push(secretCheck);
   const fallbackLines: string[] = [];
   for (let i = 1; i <= context.fallbacks; i++) {
