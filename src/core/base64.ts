@@ -1,6 +1,9 @@
+import { asNodeBuffer } from "./crypto";
+import { platform } from "./platform";
+
 /** `django.core.signing.b64_encode`: URL-safe base64 with every trailing `=` removed. */
 export function b64Encode(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64url");
+  return platform.base64url(bytes);
 }
 
 // binascii's table_a2b_base64 after urlsafe_b64decode's translation (`-` → `+`, `_` → `/`): both
@@ -23,24 +26,27 @@ const PAD = 0x3d; // "="
  * only ever applies to bytes someone holding the secret signed.
  */
 export function b64Decode(input: string | Uint8Array): Buffer | null {
+  const bytes = decode(input);
+  // A Buffer on Node, Bun and Deno, as it always was; the bytes on runtimes without Buffer.
+  return bytes === null ? null : asNodeBuffer(bytes);
+}
+
+function decode(input: string | Uint8Array): Uint8Array | null {
   if (typeof input === "string") {
-    const length = input.length;
-    if (length % 4 !== 1) {
-      // Node's decoder skips what is not base64 (and stops at "="), so it yields the full
-      // 3 bytes per 4 characters only when every character is in one of the two alphabets,
-      // which is exactly when Python decodes them to the same bytes.
-      const out = Buffer.from(input, "base64url");
-      if (out.length === (length * 3) >> 2) return out;
-    }
-    return a2bBase64(Buffer.from(input, "utf8"));
+    // The runtime's native decoder where it gives Python's answer (see Platform.base64urlFast).
+    const out = platform.base64urlFast(input);
+    if (out !== null) return out;
+    // A lone surrogate becomes U+FFFD's bytes, as Buffer writes it (Python would refuse to encode
+    // it, but such a payload never passes the signature check that comes first).
+    return a2bBase64(platform.utf8(input));
   }
   return a2bBase64(input);
 }
 
 /** CPython 3.11's `binascii.a2b_base64(s + pad, strict_mode=False)`, pad as `b64_decode` adds it. */
-function a2bBase64(bytes: Uint8Array): Buffer | null {
+function a2bBase64(bytes: Uint8Array): Uint8Array | null {
   const pad = (4 - (bytes.length % 4)) % 4;
-  const out = Buffer.allocUnsafe(((bytes.length + pad) >> 2) * 3);
+  const out = new Uint8Array(((bytes.length + pad) >> 2) * 3);
   let n = 0;
   let quadPos = 0;
   let pads = 0;

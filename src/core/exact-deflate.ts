@@ -12,9 +12,10 @@
  * a native `fill(0)`: the same bytes (checked against `pako.deflate` on first use, and by the
  * tests) at ~35 µs for that session. Synchronous, so the one stream is never shared by two calls.
  */
-import { deflate as pakoDeflate } from "pako";
+import { deflate as pakoDeflate } from "pako/lib/deflate.js";
 import * as zlibDeflate from "pako/lib/zlib/deflate.js";
 import ZStream from "pako/lib/zlib/zstream.js";
+import { platform } from "./platform";
 
 const Z_OK = 0;
 const Z_STREAM_END = 1;
@@ -98,7 +99,7 @@ function deflateReusing(data: Uint8Array): Uint8Array | null {
     strm.input = null;
     strm.output = null;
   }
-  return Buffer.concat(chunks);
+  return platform.concat(chunks);
 }
 
 /** CPython's `zlib.compress(data)` bytes. */
@@ -120,7 +121,7 @@ export function exactDeflate(data: Uint8Array): Uint8Array {
   }
   if (reusable === null) {
     // Once: the reused stream must write what a fresh pako stream writes, twice in a row.
-    const probe = Buffer.from('{"_auth_user_id":"1","n":[1,2,3],"s":"reuse check reuse check"}', "latin1");
+    const probe = platform.latin1('{"_auth_user_id":"1","n":[1,2,3],"s":"reuse check reuse check"}');
     const reference = pakoDeflate(probe);
     const first = deflateReusing(probe);
     const second = deflateReusing(probe);

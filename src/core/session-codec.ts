@@ -1,7 +1,8 @@
-import { createHmac } from "node:crypto";
+import { b64Decode } from "./base64";
 import { constantTimeEqual, deriveKey, type Secret } from "./crypto";
 import { ImproperlyConfigured } from "./errors";
 import { consoleLogger, type SessionLogger } from "./logger";
+import { platform } from "./platform";
 import { pyJsonDumps, pyJsonLoads } from "./python-json";
 import { type CompressionOptions, DEFAULT_MAX_DECODED_SIZE, signObject, type UnsignFailureReason, verifyObject } from "./signed-objects";
 import { TimestampSigner } from "./signer";
@@ -83,6 +84,13 @@ export interface SessionCodecOptions extends CodecOptions {
 
 const LEGACY_SHAPE = /^[A-Za-z0-9+/]+={0,2}$/;
 const LEGACY_HASH = /^[0-9a-f]{40}$/;
+
+/** Lowercase hex, as Python's `hexdigest()`. */
+function hex(bytes: Uint8Array): string {
+  let out = "";
+  for (const byte of bytes) out += byte.toString(16).padStart(2, "0");
+  return out;
+}
 
 function checkSecret(secret: unknown, option: string, what: string): void {
   if (typeof secret === "string" ? secret.length === 0 : !(secret instanceof Uint8Array) || secret.length === 0) {
@@ -172,7 +180,7 @@ abstract class SignedSessionCodec {
 export class SessionCodec extends SignedSessionCodec {
   readonly keySalt: string;
   private readonly legacy: "refuse" | "read" | "write";
-  private readonly legacyKey: Buffer;
+  private readonly legacyKey: Uint8Array;
 
   constructor(options: SessionCodecOptions) {
     const legacy = options?.legacyFormat ?? "refuse";
@@ -217,25 +225,28 @@ export class SessionCodec extends SignedSessionCodec {
   }
 
   private encodeLegacy(data: SessionData): string {
-    const serialized = Buffer.from(pyJsonDumps(data), "latin1");
-    const hash = createHmac("sha1", this.legacyKey).update(serialized).digest("hex");
-    return Buffer.concat([Buffer.from(`${hash}:`, "latin1"), serialized]).toString("base64");
+    const serialized = platform.latin1(pyJsonDumps(data));
+    const hash = hex(platform.hmac("sha1", this.legacyKey, serialized));
+    return platform.base64(platform.concat([platform.latin1(`${hash}:`), serialized]));
   }
 
   /** `null` when the string is not shaped like the legacy format at all. */
   private decodeLegacy(sessionData: string): DecodeResult | null {
     if (!LEGACY_SHAPE.test(sessionData) || sessionData.length % 4 !== 0) return null;
-    const raw = Buffer.from(sessionData, "base64");
+    // LEGACY_SHAPE and the length make this canonical base64, which every decoder reads alike.
+    const raw = b64Decode(sessionData);
+    if (raw === null) return null;
     const colon = raw.indexOf(0x3a);
-    if (colon !== 40 || !LEGACY_HASH.test(raw.subarray(0, 40).toString("latin1"))) return null;
+    const givenHash = platform.latin1Text(raw.subarray(0, 40));
+    if (colon !== 40 || !LEGACY_HASH.test(givenHash)) return null;
     const serialized = raw.subarray(41);
-    const expected = createHmac("sha1", this.legacyKey).update(serialized).digest("hex");
-    if (!constantTimeEqual(raw.subarray(0, 40).toString("latin1"), expected)) {
+    const expected = hex(platform.hmac("sha1", this.legacyKey, serialized));
+    if (!constantTimeEqual(givenHash, expected)) {
       return { ok: false, data: {}, reason: "legacy-bad-hash" };
     }
     let value: unknown;
     try {
-      value = pyJsonLoads(serialized.toString("latin1"));
+      value = pyJsonLoads(platform.latin1Text(serialized));
     } catch {
       return { ok: false, data: {}, reason: "legacy-malformed" };
     }

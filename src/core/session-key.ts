@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { platform } from "./platform";
 
 /** Django's `VALID_KEY_CHARS`: lowercase so case-insensitive stores behave. */
 export const VALID_KEY_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -15,7 +15,7 @@ const UNBIASED_LIMIT = 252;
 export function generateSessionKey(): string {
   let key = "";
   while (key.length < SESSION_KEY_LENGTH) {
-    for (const byte of randomBytes(SESSION_KEY_LENGTH + 8)) {
+    for (const byte of platform.randomBytes(SESSION_KEY_LENGTH + 8)) {
       if (byte < UNBIASED_LIMIT) key += VALID_KEY_CHARS[byte % 36];
       if (key.length === SESSION_KEY_LENGTH) break;
     }

@@ -3,9 +3,9 @@
  * `unsign_object`): a value as Python-compatible JSON, zlib-compressed when that is shorter,
  * base64url, then signed with a `TimestampSigner` (./signer.ts holds the signers themselves).
  */
-import { deflateSync, inflateSync } from "node:zlib";
 import { b64Decode, b64Encode } from "./base64";
 import { exactDeflate } from "./exact-deflate";
+import { platform } from "./platform";
 import type { Secret } from "./crypto";
 import { BadSignature } from "./errors";
 import { pyJsonDumps, pyJsonLoads, type PythonJsonValue } from "./python-json";
@@ -41,7 +41,8 @@ export interface CompressionOptions {
    * tests, vectors), through one reused stream (./exact-deflate.ts). In JavaScript, so it costs
    * about 4 times node:zlib's level 3 on an 8 KB session; with `minSize: 0` (Django's rule) every
    * encode pays a deflate, ~35 µs on a small session that then stays uncompressed.
-   * `false`: node:zlib, a different but equally valid stream.
+   * `false`: node:zlib (pako's default path where the runtime has no node:zlib), a different but
+   * equally valid stream.
    * @default false
    */
   exact?: boolean;
@@ -60,10 +61,10 @@ export interface CompressionOptions {
  * `compress: true` applies Django's rule to every payload; an object applies `CompressionOptions`.
  */
 export function encodePayload(obj: unknown, compress: boolean | CompressionOptions): string {
-  const data = Buffer.from(pyJsonDumps(obj), "latin1");
+  const data = platform.latin1(pyJsonDumps(obj));
   const options = compress === true ? { minSize: 0 } : compress === false ? null : compress;
   if (options !== null && data.length >= (options.minSize ?? 0)) {
-    const compressed = options.exact ? exactDeflate(data) : deflateSync(data, { level: options.level ?? 3 });
+    const compressed = options.exact ? exactDeflate(data) : platform.deflate(data, options.level ?? 3);
     if (compressed.length < data.length - 1) return `.${b64Encode(compressed)}`;
   }
   return b64Encode(data);
@@ -84,18 +85,15 @@ export function decodePayload(
   const compressed = payload.startsWith(".");
   const raw = b64Decode(compressed ? payload.slice(1) : payload);
   if (raw === null) return { ok: false, reason: "bad-base64", error: new SyntaxError("Invalid base64 payload") };
-  let bytes: Buffer = raw;
+  let bytes: Uint8Array = raw;
   if (compressed) {
-    try {
-      bytes = inflateSync(raw, { maxOutputLength: maxSize });
-    } catch (error) {
-      const tooLarge = (error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE";
-      return { ok: false, reason: tooLarge ? "too-large" : "bad-zlib", error: error as Error };
-    }
+    const inflated = platform.inflate(raw, maxSize);
+    if (!inflated.ok) return { ok: false, reason: inflated.tooLarge ? "too-large" : "bad-zlib", error: inflated.error };
+    bytes = inflated.bytes;
   }
   if (bytes.length > maxSize) return { ok: false, reason: "too-large", error: new RangeError("Payload too large") };
   try {
-    return { ok: true, value: pyJsonLoads(bytes.toString("latin1")) };
+    return { ok: true, value: pyJsonLoads(platform.latin1Text(bytes)) };
   } catch (error) {
     return { ok: false, reason: "bad-json", error: error as Error };
   }

@@ -4,7 +4,7 @@
  * ./signed-objects.ts.
  */
 import { b62Decode, b62Encode } from "./base62";
-import { asciiConstantTimeEqual, deriveKey, isWellFormed, nodeHashName, type PreparedHmac, prepareHmac, type Secret, toBytes } from "./crypto";
+import { asciiConstantTimeEqual, deriveKey, hashName, isWellFormed, type PreparedHmac, prepareHmac, type Secret, secretBytes } from "./crypto";
 import { BadSignature, ImproperlyConfigured, SignatureExpired } from "./errors";
 
 /** Options of `django.core.signing.Signer`, keyword for keyword. */
@@ -81,7 +81,7 @@ export class Signer {
     if (typeof this.salt !== "string") throw new ImproperlyConfigured("Signer salt must be a string.");
     this.algorithm = options.algorithm || "sha256";
     const keySalt = `${this.salt}signer`;
-    const derive = (secret: Secret, algorithm: string): DerivedKey => prepareHmac(nodeHashName(algorithm), deriveKey(keySalt, secret, algorithm));
+    const derive = (secret: Secret, algorithm: string): DerivedKey => prepareHmac(hashName(algorithm), deriveKey(keySalt, secret, algorithm));
     this.signingKey = derive(options.key, this.algorithm);
     this.verifyKeys = [this.signingKey, ...fallbackKeys.map((k) => derive(k, this.algorithm))];
     this.sha1Key = options.acceptSha1 ? derive(options.key, "sha1") : null;
@@ -210,9 +210,9 @@ export class TimestampSigner extends Signer {
 }
 
 function hmac(derived: DerivedKey, value: string | Uint8Array): string {
-  // A well-formed string is hashed as UTF-8 directly (the same bytes as toBytes, without the
-  // intermediate Buffer); toBytes throws Python's error for a lone surrogate.
-  return derived(typeof value === "string" && isWellFormed(value) ? value : toBytes(value));
+  // A well-formed string is hashed as UTF-8 directly (the same bytes as secretBytes, without the
+  // intermediate copy); secretBytes throws Python's error for a lone surrogate.
+  return derived(typeof value === "string" && isWellFormed(value) ? value : secretBytes(value));
 }
 
 function checkKey(key: unknown, option: string): void {

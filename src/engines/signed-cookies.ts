@@ -1,4 +1,5 @@
 import { MAX_COOKIE_BYTES, SessionCookieTooLarge } from "../core/errors";
+import { platform } from "../core/platform";
 import type { Session } from "../core/session";
 import { SignedCookieCodec, type SessionData, type SignedCookieCodecOptions } from "../core/session-codec";
 import { SessionEngine, type SessionEngineOptions } from "./base";
@@ -42,7 +43,7 @@ export class SignedCookieSessionStore extends SessionEngine {
 
   async save(session: Session<any>): Promise<void> {
     const value = this.codec.encode(await session.dataForSave(false));
-    const bytes = Buffer.byteLength(this.cookieName) + 1 + value.length;
+    const bytes = platform.utf8Length(this.cookieName) + 1 + value.length;
     if (bytes > MAX_COOKIE_BYTES) throw new SessionCookieTooLarge(bytes);
     session.setSessionKeyForBackend(value);
     session.modified = true;

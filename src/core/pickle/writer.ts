@@ -8,6 +8,8 @@
  * the same. Numbers follow the JSON codec's rule: a safe integer is a Python int, any other
  * number a float, a `bigint` an int. Arrays are written as lists.
  */
+import { asNodeBuffer } from "../crypto";
+import { platform } from "../platform";
 import { PickleError, DEFAULT_MAX_DEPTH } from "./errors";
 import { OP } from "./opcodes";
 import { PyDatetime, isPlainDict } from "./values";
@@ -71,7 +73,7 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 
 /** CPython's `str.encode("utf-8", "surrogatepass")`: lone surrogates become 3-byte sequences. */
 function encodeUtf8(text: string): Uint8Array {
-  if (!LONE_SURROGATE.test(text)) return Buffer.from(text, "utf8");
+  if (!LONE_SURROGATE.test(text)) return platform.utf8(text);
   const out: number[] = [];
   for (let i = 0; i < text.length; i++) {
     let cp = text.charCodeAt(i);
@@ -144,7 +146,8 @@ class Writer {
     this.commitFrame(true);
     this.frame = null;
     const bytes = this.out.take();
-    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+    // A Buffer on Node, Bun and Deno (what Redis clients take); the bytes elsewhere.
+    return asNodeBuffer(bytes);
   }
 
   private commitFrame(force: boolean): void {
@@ -363,13 +366,14 @@ class Writer {
       this.w.byte(OP.STACK_GLOBAL);
     } else {
       this.w.byte(OP.GLOBAL);
-      this.w.bytes(Buffer.from(`datetime\n${name}\n`, "ascii"));
+      this.w.bytes(platform.latin1(`datetime\n${name}\n`));
     }
     this.objMemo.set(`global:${name}`, this.memoize());
   }
 
   private saveRawStr(text: string): void {
-    const encoded = Buffer.from(text, "ascii");
+    // Node's "ascii" encoder is its latin-1 one.
+    const encoded = platform.latin1(text);
     if (this.proto >= 4) {
       this.w.byte(OP.SHORT_BINUNICODE);
       this.w.byte(encoded.length);
