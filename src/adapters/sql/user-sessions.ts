@@ -87,7 +87,9 @@ export async function endSessions(
   let ended = 0;
   for (const key of doomed) {
     await options.repository.delete(key);
-    options.onProgress?.(++ended);
+    // Counted outside the call: `f?.(++n)` skips its arguments when there is no `f`.
+    ended++;
+    options.onProgress?.(ended);
   }
   return ended;
 }
