@@ -4,7 +4,9 @@ import { join } from "node:path";
 import { DjangoSessionRepository, silentLogger, SqlRowAdapter } from "../../src";
 import { toDjangoDateText } from "../../src/core/django-datetime";
 import { MYSQL_CONFIG, type Dialect } from "../../test/support/databases";
+import { cliOnBigTable, type CliTiming } from "./cli-on-big-table";
 import { fillSessions } from "./fill";
+import { repoRoot } from "./repo-root";
 import { openScaleDatabase, type ScaleDatabase } from "./scale-database";
 import { SCALE_SECRET } from "./session-samples";
 import { startSessionLoad, type LoadWindow } from "./session-load";
@@ -26,6 +28,8 @@ export interface ClearReport {
   rows: number;
   expired: number;
   fillSeconds: number;
+  /** doctor and inspect on the full table, before any clear. */
+  cli: CliTiming[];
   ours: ClearRun & { batchSize: number; throttle: number };
   django: ClearRun & { version: string };
 }
@@ -45,7 +49,7 @@ export interface ClearOptions {
   log?: (line: string) => void;
 }
 
-const DJANGO_PYTHON = join(__dirname, "..", "..", ".venv-django52", "bin", "python");
+const DJANGO_PYTHON = join(repoRoot(), ".venv-django52", "bin", "python");
 const round = (n: number) => Math.round(n * 100) / 100;
 
 /** Where Django finds the database (its settings), from the scale database. */
@@ -60,7 +64,7 @@ function djangoDatabase(db: ScaleDatabase): Record<string, unknown> {
 export function djangoClearSessions(db: ScaleDatabase): Promise<string> {
   const python = existsSync(DJANGO_PYTHON) ? DJANGO_PYTHON : "python3";
   return new Promise((resolve, reject) => {
-    const child = spawn(python, [join(__dirname, "clearsessions.py")], { env: { ...process.env, DS_SCALE_DATABASE: JSON.stringify(djangoDatabase(db)) }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(python, [join(repoRoot(), "bench", "scale", "clearsessions.py")], { env: { ...process.env, DS_SCALE_DATABASE: JSON.stringify(djangoDatabase(db)) }, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
     child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
@@ -123,6 +127,8 @@ export async function clearUnderLoad(options: ClearOptions): Promise<ClearReport
     const fillSeconds = round((performance.now() - fillStarted) / 1000);
     const expired = Math.floor(options.rows / 10) * 3 + Math.min(2, options.rows % 10);
     log(`  ${options.rows.toLocaleString("en")} rows in ${fillSeconds} s`);
+    const cli = await cliOnBigTable(admin);
+    for (const c of cli) log(`  ${c.command}: ${c.seconds} s, exit ${c.exitCode}: ${c.said.join(" | ")}`);
     const keys = await liveKeys(admin, 2000);
     const repository = new DjangoSessionRepository({ secretKey: SCALE_SECRET, adapter: new SqlRowAdapter(loadDb.executor), logger: silentLogger });
     const cleaner = new DjangoSessionRepository({ secretKey: SCALE_SECRET, adapter: new SqlRowAdapter(cleanerDb.executor), logger: silentLogger });
@@ -158,7 +164,7 @@ export async function clearUnderLoad(options: ClearOptions): Promise<ClearReport
     } finally {
       await load.stop().catch(() => undefined);
     }
-    return { dialect: options.dialect, rows: options.rows, expired, fillSeconds, ours: { ...ours, batchSize, throttle }, django };
+    return { dialect: options.dialect, rows: options.rows, expired, fillSeconds, cli, ours: { ...ours, batchSize, throttle }, django };
   } finally {
     await Promise.all([admin.close(), loadDb.close(), cleanerDb.close()]);
   }

@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { toDjangoDateText } from "../../src/core/django-datetime";
+import { repoRoot } from "./repo-root";
 import type { ScaleDatabase } from "./scale-database";
 import { SCALE_SECRET } from "./session-samples";
 
@@ -14,7 +15,7 @@ export interface CliTiming {
 }
 
 /** The built CLI (`npm run build`), as a user runs it; DS_SCALE_CLI names another entry file (e.g. a compiled src/cli/main.js). */
-const CLI = process.env.DS_SCALE_CLI ?? join(__dirname, "..", "..", "dist", "cjs", "cli", "main.js");
+const CLI = process.env.DS_SCALE_CLI ?? join(repoRoot(), "dist", "cjs", "cli", "main.js");
 
 function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string; seconds: number }> {
   const started = performance.now();

@@ -7,6 +7,12 @@
 //                   frozen and restarted under cached_db; pool exhaustion; a row deleted
 //                   mid-request, key collisions, the clock moved
 //   fuzzing         1,000,000 inputs per target
+//   scale           only with --only=scale (about an hour): 10,000,000 sessions per database, clearExpired
+//                   and Django's clearsessions beside a load, doctor and inspect on the big table, and a
+//                   10-minute soak of 4 worker processes with connection counts and server restarts
+//                   (bench/scale/scale-run.ts; --scale-rows=N for another size; after npm run build,
+//                   for the CLI). Its big tables are ds_scale_* databases on the shared servers,
+//                   dropped at the end; the soak restarts servers of its own.
 //
 // Every database here is a throwaway server of our own (support/instances.ts): the shared
 // servers are not touched, not even loaded. Options: --quick (small numbers, to try the runner),
@@ -20,6 +26,7 @@ import { cookieTarget, fuzz, pickleTarget, sessionCodecTarget, signedCookieCodec
 import { startMariaDb, startPostgres, startRedis, type Instance } from "./support/instances";
 import { clockMoved, keyCollisionOnCreate, poolExhaustion, rowDeletedMidRequest, type PoolExhaustionReport } from "./support/scenarios";
 import { soak, type SoakReport } from "./support/soak";
+import { scaleRun, type ScaleRunReport } from "../../bench/scale/scale-run";
 import { instanceDatabase, openStack, rawTable, type Orm } from "./support/stacks";
 
 const args = process.argv.slice(2);
@@ -48,6 +55,7 @@ const report: {
   pools: PoolExhaustionReport[];
   edges: unknown[];
   fuzz: FuzzReport[];
+  scale?: ScaleRunReport;
   problems: string[];
   durationSeconds?: number;
 } = {
@@ -207,6 +215,11 @@ async function main(): Promise<void> {
       if (only.includes("faults")) await faultPhase(pg, maria, redis);
     }
     if (only.includes("fuzz")) await fuzzPhase();
+    if (only.includes("scale")) {
+      const rows = Number(args.find((a) => a.startsWith("--scale-rows="))?.slice(13) ?? (quick ? 200_000 : 10_000_000));
+      report.scale = await scaleRun({ rows, dialects: ["postgres", "mysql"], baselineSeconds: quick ? 5 : 30, soakMs: quick ? 60_000 : 600_000, only: ["clear", "soak"], keep: false, log: console.log });
+      problems.push(...report.scale.problems);
+    }
   } catch (error) {
     problems.push(`the run itself failed: ${(error as Error)?.stack ?? String(error)}`);
     console.error(error);

@@ -53,6 +53,13 @@ describe.each(["postgres", "mysql"] as const)("%s, %i rows", (dialect) => {
     }
   });
 
+  test("clearExpired's throttle is a share of the time spent deleting: anything else is a clear error", async () => {
+    const repository = new DjangoSessionRepository({ secretKey: SCALE_SECRET, adapter: new SqlRowAdapter(cleanerDb.executor), logger: silentLogger });
+    for (const throttle of [0, -0.5, 1.5, Number.NaN, "0.5" as unknown as number]) {
+      await expect(repository.clearExpired({ throttle })).rejects.toThrow(/^clearExpired throttle must be the share of time spent deleting/);
+    }
+  });
+
   test(`clearExpired (batches of 2000, throttle 0.5) beside a load on live sessions: the ${EXPIRED} expired rows go, no live one, no error`, async () => {
     const live = await admin.query("SELECT session_key FROM django_session WHERE expire_date > ? ORDER BY expire_date DESC LIMIT 500", [now()]);
     const keys = live.map((r) => String(r.session_key));
