@@ -23,6 +23,11 @@ export interface CommonOptions {
 /** Strings never to print: the secret keys and the database password, whatever the error says. */
 const secrets = new Set<string>();
 
+/** A string that must never be printed (a password in a URL). */
+export function registerSecret(secret: string): void {
+  secrets.add(secret);
+}
+
 /** Replaces every registered secret in `text` with `***`. */
 export function redactSecrets(text: string): string {
   let out = text;

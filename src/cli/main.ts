@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `django-session` command (the package's `bin`): decode, inspect, clear-expired, doctor.
+ * The `django-session` command (the package's `bin`): decode, inspect, clear-expired, doctor, end-sessions.
  * `django-session --help` lists them; every command has its own `--help`.
  */
 import { runCli } from "./run-cli";

@@ -45,26 +45,30 @@ function isNotFound(error: unknown, name: string): boolean {
 }
 
 /**
- * Requires a driver from where django-session is installed, then from the current project (for
- * a CLI run through a global install or npx). A missing package is exit code 3 naming it.
+ * Requires an optional package from where django-session is installed, then from the current
+ * project (for a CLI run through a global install or npx). A missing package is exit code 3 naming it.
  */
-function loadDriver<T>(dialect: Dialect, cwd: string): T {
-  const driver = DRIVERS[dialect];
+export function loadOptionalPackage<T>(module: string, packageName: string, what: string, cwd: string): T {
   const requirers = [require, createRequire(path.join(cwd, "package.json"))];
   for (const load of requirers) {
     try {
-      return load(driver.module) as T;
+      return load(module) as T;
     } catch (error) {
-      if (!isNotFound(error, driver.module)) {
-        throw new CliError(ExitCode.CANNOT_CONNECT, `The ${driver.package} package is installed but failed to load: ${describeError(error)}`);
+      if (!isNotFound(error, module)) {
+        throw new CliError(ExitCode.CANNOT_CONNECT, `The ${packageName} package is installed but failed to load: ${describeError(error)}`);
       }
     }
   }
   throw new CliError(
     ExitCode.CANNOT_CONNECT,
-    `${driver.name} URLs need the "${driver.package}" package, which is not installed.`,
-    `Install it next to django-session: npm install ${driver.package}`,
+    `${what} need the "${packageName}" package, which is not installed.`,
+    `Install it next to django-session: npm install ${packageName}`,
   );
+}
+
+function loadDriver<T>(dialect: Dialect, cwd: string): T {
+  const driver = DRIVERS[dialect];
+  return loadOptionalPackage<T>(driver.module, driver.package, `${driver.name} URLs`, cwd);
 }
 
 /** The text up to its first newline. */

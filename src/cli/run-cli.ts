@@ -10,6 +10,7 @@ import { DATABASE_URL_HELP } from "./database-url";
 import { defineClearExpired } from "./commands/clear-expired";
 import { defineDecode } from "./commands/decode";
 import { defineDoctor } from "./commands/doctor";
+import { defineEndSessions } from "./commands/end-sessions";
 import { defineInspect } from "./commands/inspect";
 
 const ENVIRONMENT_HELP = `Environment:
@@ -51,6 +52,7 @@ export function createProgram(io: CliIo, done: (code: number) => void): Command 
   defineInspect(program, io, done);
   defineClearExpired(program, io, done);
   defineDoctor(program, io, done);
+  defineEndSessions(program, io, done);
   for (const command of program.commands) {
     const usesDatabase = command.options.some((option) => option.long === "--database-url");
     command.addHelpText("after", `\n${usesDatabase ? `${DATABASE_URL_HELP}\n\n` : ""}${EXIT_CODES_HELP}\n`);

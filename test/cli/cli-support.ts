@@ -114,9 +114,13 @@ export interface DjangoConfig {
   timeZone?: string;
 }
 
-export type DjangoOp = { op: "create"; data: Record<string, unknown>; expiry?: number | null } | { op: "encode"; data: Record<string, unknown> } | { op: "cookie"; data: Record<string, unknown> };
+export type DjangoOp =
+  | { op: "create"; data: Record<string, unknown>; expiry?: number | null }
+  | { op: "encode"; data: Record<string, unknown> }
+  | { op: "cookie"; data: Record<string, unknown> }
+  | { op: "user"; key: string };
 
-/** Runs test/cli/django_rows.py under Django 5.2; one result per op (`key`/`session_data` or `value`). */
+/** Runs test/cli/django_rows.py under Django 5.2; one result per op (`key`/`session_data` or `value`; `user`: the `_auth_user_id` Django loads). */
 export function django(config: DjangoConfig, ops: DjangoOp[]): Promise<{ key?: string; session_data?: string; value?: string }[]> {
   const request = {
     config: { ...config.db, secret_key: config.secretKey, use_tz: config.useTz ?? true, time_zone: config.timeZone ?? "UTC" },

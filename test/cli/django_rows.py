@@ -7,7 +7,8 @@ Reads one JSON document on stdin:
                 "secret_key": ..., "use_tz": true, "time_zone": "UTC"},
      "ops": [{"op": "create", "data": {...}, "expiry": <seconds or null>},
              {"op": "encode", "data": {...}},
-             {"op": "cookie", "data": {...}}]}
+             {"op": "cookie", "data": {...}},
+             {"op": "user", "key": "<session key>"}]}
 
 and prints one JSON list, one result per op: "create" saves a new session through the db engine
 ({"key": ..., "session_data": ...}); "encode" is SessionStore.encode ({"value": ...}); "cookie" is
@@ -77,6 +78,10 @@ for op in REQUEST["ops"]:
         store.update(op["data"])
         store.save()
         results.append({"value": store.session_key})
+    elif op["op"] == "user":
+        # What Django's request would see: the _auth_user_id of the session it loads (None when
+        # the row is gone, expired or does not verify).
+        results.append({"value": SessionStore(op["key"]).get("_auth_user_id")})
     else:
         raise SystemExit("unknown op %r" % op["op"])
 print(json.dumps(results))

@@ -22,6 +22,8 @@ export interface UserSessionsOptions {
   time?: DjangoTimeOptions;
   /** The clock that decides which rows are still live. @default () => new Date() */
   now?: () => Date;
+  /** Called after each batch with the live rows read so far (anyone's): a progress bar's value. */
+  onScanned?: (rows: number) => void;
 }
 
 /** One live session of a user. */
@@ -57,8 +59,11 @@ export async function* listSessions(userId: string | number | bigint, options: U
   const now = options.now?.() ?? new Date();
   const bound = executor.dialect === "postgres" ? now : toDjangoDateText(now, options.time);
   let after = "";
+  let scanned = 0;
   for (;;) {
     const rows = await executor.query(sql, [after, bound]);
+    scanned += rows.length;
+    options.onScanned?.(scanned);
     for (const row of rows) {
       const key = String(row.session_key);
       const decoded = repository.codec.decodeDetailed(String(row.session_data));
