@@ -53,10 +53,11 @@ async function freshDatabase(name: string): Promise<string> {
   return url;
 }
 
-function siteEnv(databaseUrl: string, secretKey: string): NodeJS.ProcessEnv {
+function siteEnv(databaseUrl: string, secretKey: string, trustedOrigins: readonly string[]): NodeJS.ProcessEnv {
   const url = new URL(databaseUrl);
   return {
     ...process.env,
+    DS_E2E_CSRF_TRUSTED_ORIGINS: trustedOrigins.join(" "),
     DJANGO_SETTINGS_MODULE: "e2e_site.settings",
     DS_E2E_SECRET_KEY: secretKey,
     DS_E2E_DB_NAME: decodeURIComponent(url.pathname.slice(1)),
@@ -128,13 +129,19 @@ function serve(python: string, env: NodeJS.ProcessEnv): Promise<{ child: ChildPr
 
 /**
  * A running Django `version` on its own fresh database `database`: migrated (auth, contenttypes,
- * sessions), served on 127.0.0.1. Call `stop()` in afterAll.
+ * sessions), served on 127.0.0.1. `csrfTrustedOrigins` is its CSRF_TRUSTED_ORIGINS (the Node
+ * origins whose forms post to it). Call `stop()` in afterAll.
  */
-export async function startDjangoSite(version: DjangoVersion, database: string, secretKey: string): Promise<DjangoSite> {
+export async function startDjangoSite(
+  version: DjangoVersion,
+  database: string,
+  secretKey: string,
+  options: { csrfTrustedOrigins?: readonly string[] } = {},
+): Promise<DjangoSite> {
   const python = djangoPython(version);
   if (!existsSync(python)) throw missingPython(python);
   const databaseUrl = await freshDatabase(database);
-  const env = siteEnv(databaseUrl, secretKey);
+  const env = siteEnv(databaseUrl, secretKey, options.csrfTrustedOrigins ?? []);
   // The server touches the database only when a request comes: start it while migrate runs.
   const serving = serve(python, env);
   const migrated = run(python, ["manage.py", "migrate", "--verbosity", "0", "--no-input"], env);

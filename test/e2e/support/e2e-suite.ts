@@ -6,6 +6,11 @@
  *    counter → Django sees it; Node logs out → Django sees anonymous; log in again on Django;
  *    Django changes the password → Node sees anonymous; Node logs in → Django sees the user.
  * 2. Headers: for the same settings, Django's and our `Set-Cookie` (attributes) and `Vary`.
+ * 3. Messages and CSRF through the site's own views and forms: a form Django rendered posts to
+ *    Node past Node's CSRF middleware, Node's message shows on Django after Node's redirect; a
+ *    Node form's token passes Django's CsrfViewMiddleware, Django's message shows on Node;
+ *    forged and missing tokens are refused by both; a user ended everywhere from Node
+ *    (`endSessions`) is anonymous on Django.
  */
 import { randomBytes } from "node:crypto";
 import { CookieJar } from "./cookie-jar";
@@ -175,7 +180,8 @@ export function describeDjangoE2E(version: DjangoVersion, database: string): voi
     beforeAll(async () => {
       if (!site) throw new Error("the Django site did not start");
       db = orm === "typeorm" ? await openTypeOrm(site.databaseUrl) : await openPrisma(site.databaseUrl);
-      app = await startNodeApp(mount, version, secretKey, db);
+      // Django's forms post here with Django's Origin, as a browser sends it.
+      app = await startNodeApp(mount, version, secretKey, db, site.origin, { csrf: { trustedOrigins: [site.origin] } });
     }, 60_000);
 
     afterAll(async () => {
@@ -271,9 +277,74 @@ export function describeDjangoE2E(version: DjangoVersion, database: string): voi
       expect(djSeesBoth.body.session.counter).toBe(1);
     }, 60_000);
 
+    test(`Django ${version} and ${name}: forms and messages both ways under CSRF, and a user ended everywhere from Node`, async () => {
+      const jar = new CookieJar();
+      const dj = site.origin;
+      const node = app.origin;
+      const tokenIn = (html: string) => /name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"/.exec(html)?.[1] ?? "";
+      const post = (url: string, fields: Record<string, string>, headers: Record<string, string> = {}) =>
+        jar.fetch(url, { method: "POST", body: new URLSearchParams(fields), headers });
+      const fromDjango = { origin: dj };
+
+      // A page Django rendered ({% csrf_token %}) with a form posting to Node.
+      const djangoPage = await jar.fetch(`${dj}/dj/form?action=${encodeURIComponent(`${node}/node/note`)}`);
+      const djangoHtml = await djangoPage.text();
+      expect(djangoHtml).toContain(`action="${node}/node/note"`);
+      const djangoToken = tokenIn(djangoHtml);
+      expect(djangoToken).toMatch(/^[A-Za-z0-9]{64}$/);
+      // Django 3.2's cookie holds a masked token (64 characters), 4.1+ the secret (32).
+      expect(jar.get("csrftoken")?.value).toMatch(version === "3.2" ? /^[A-Za-z0-9]{64}$/ : /^[A-Za-z0-9]{32}$/);
+
+      // Node's middleware refuses a forged or missing token, with Django's reasons.
+      const forged = `${djangoToken.slice(32)}${djangoToken.slice(0, 32)}`;
+      const refusedForged = await post(`${node}/node/note`, { csrfmiddlewaretoken: forged, note: "forged" }, fromDjango);
+      expect([refusedForged.status, await refusedForged.text()]).toEqual([403, "Forbidden (CSRF token from POST incorrect.)"]);
+      const refusedMissing = await post(`${node}/node/note`, { note: "missing" }, fromDjango);
+      expect([refusedMissing.status, await refusedMissing.text()]).toEqual([403, "Forbidden (CSRF token missing.)"]);
+
+      // Django's token passes; Node adds a message and redirects to a Django page, which shows it.
+      const posted = await post(`${node}/node/note`, { csrfmiddlewaretoken: djangoToken, note: "from the Django form" }, fromDjango);
+      expect(posted.status).toBe(302);
+      expect(posted.headers.get("location")).toBe(`${dj}/dj/messages`);
+      const shown = await (await jar.fetch(`${dj}/dj/messages`)).text();
+      expect(shown).toContain(`<li class="success">Saved on Node: from the Django form</li>`);
+      // Iterating Django's storage consumed it.
+      expect(await (await jar.fetch(`${dj}/dj/messages`)).text()).not.toContain("Saved on Node");
+
+      // A form Node rendered with a Node-issued token passes Django's CsrfViewMiddleware; Django's
+      // message, added in that view, shows on the Node page it redirects to.
+      const nodeHtml = await (await jar.fetch(`${node}/node/form`)).text();
+      const nodeToken = tokenIn(nodeHtml);
+      const action = (/action="([^"]+)"/.exec(nodeHtml)?.[1] ?? "").replace(/&#38;/g, "&");
+      expect(action).toBe(`${dj}/dj/submit?next=${encodeURIComponent(`${node}/node/messages`)}`);
+      const refusedByDjango = await post(action, { csrfmiddlewaretoken: forged, note: "forged" });
+      expect(refusedByDjango.status).toBe(403);
+      expect((await post(action, { note: "missing" })).status).toBe(403);
+      const submitted = await post(action, { csrfmiddlewaretoken: nodeToken, note: "from the Node form" });
+      expect(submitted.status).toBe(302);
+      expect(submitted.headers.get("location")).toBe(`${node}/node/messages`);
+      const onNode = await (await jar.fetch(`${node}/node/messages`)).text();
+      expect(onNode).toContain(`<li class="success">Saved on Django: from the Node form</li>`);
+      expect(await (await jar.fetch(`${node}/node/messages`)).text()).not.toContain("Saved on Django");
+
+      // A user logged in on Django in two browsers, ended everywhere from Node: anonymous on Django.
+      const username = `${name}-ended-${version}`;
+      const created = await post(`${dj}/dj/users`, { username, password: "pw-ended" });
+      const { id } = (await created.json()) as { id: number };
+      const browsers = [new CookieJar(), new CookieJar()];
+      for (const browser of browsers) {
+        const loggedIn = await browser.fetch(`${dj}/dj/login`, { method: "POST", body: new URLSearchParams({ username, password: "pw-ended" }) });
+        expect(loggedIn.status).toBe(200);
+      }
+      for (const browser of browsers) expect(((await (await browser.fetch(`${dj}/dj/whoami`)).json()) as { user: unknown }).user).toEqual({ id, username });
+      const ended = await post(`${node}/node/end-sessions`, { user_id: String(id) });
+      expect(await ended.json()).toEqual({ ended: 2 });
+      for (const browser of browsers) expect(((await (await browser.fetch(`${dj}/dj/whoami`)).json()) as { user: unknown }).user).toBeNull();
+    }, 60_000);
+
     test.each(PROFILES.map((p) => [p.name, p] as const))("Set-Cookie and Vary as Django sends them: %s", async (_profileName, profile) => {
       const django = djangoHeaders.get(profile.name)!;
-      const profileApp = await startNodeApp(mount, version, secretKey, db, profile.node);
+      const profileApp = await startNodeApp(mount, version, secretKey, db, site.origin, profile.node);
       let ours: Observations;
       try {
         const send: Sender = (method, path, cookie) =>

@@ -9,14 +9,18 @@ import { NestFactory } from "@nestjs/core";
 import { ExpressAdapter, type NestExpressApplication } from "@nestjs/platform-express";
 import type { Request, Response } from "express";
 import type { Session } from "../../../src";
-import { DjangoSession, DjangoSessionModule, getCurrentUser } from "../../../src/integrations/nestjs";
-import type { Handlers, MountIntegration, Reply } from "./node-app";
+import { DjangoCsrfModule, DjangoSession, DjangoSessionModule, getCsrf, getCurrentUser } from "../../../src/integrations/nestjs";
+import { csrfExempt, type Handlers, type MountIntegration, type NodeRequest, type Reply } from "./node-app";
 
 const HANDLERS = Symbol("e2e handlers");
 
 function send(res: Response, reply: Reply): void {
-  res.status(reply.status).json(reply.body);
+  for (const [name, value] of reply.headers ?? []) res.append(name, value);
+  if (reply.html === undefined) res.status(reply.status).json(reply.body);
+  else res.status(reply.status).type("html").send(reply.html);
 }
+
+const nodeRequest = (req: Request): NodeRequest => ({ cookie: req.headers.cookie, host: req.headers.host, csrf: getCsrf(req) });
 
 @Controller("node")
 class NodeController {
@@ -52,24 +56,45 @@ class NodeController {
   async ping(@Res() res: Response) {
     send(res, await this.handlers.ping());
   }
+
+  @Get("form")
+  async form(@DjangoSession() session: Session, @Req() req: Request, @Res() res: Response) {
+    send(res, await this.handlers.form(session, nodeRequest(req)));
+  }
+
+  @Post("note")
+  async note(@DjangoSession() session: Session, @Req() req: Request, @Res() res: Response) {
+    send(res, await this.handlers.note(session, (req.body ?? {}) as Record<string, string>, nodeRequest(req)));
+  }
+
+  @Get("messages")
+  async messages(@DjangoSession() session: Session, @Req() req: Request, @Res() res: Response) {
+    send(res, await this.handlers.messages(session, nodeRequest(req)));
+  }
+
+  @Post("end-sessions")
+  async endSessions(@Req() req: Request, @Res() res: Response) {
+    send(res, await this.handlers.endSessions((req.body ?? {}) as Record<string, string>));
+  }
 }
 
 @Module({})
 class AppModule {
-  static with(sessionModule: DynamicModule, handlers: Handlers): DynamicModule {
+  static with(sessionModule: DynamicModule, csrfModule: DynamicModule, handlers: Handlers): DynamicModule {
     return {
       module: AppModule,
-      imports: [sessionModule],
+      imports: [sessionModule, csrfModule],
       controllers: [NodeController],
       providers: [{ provide: HANDLERS, useValue: handlers }],
     };
   }
 }
 
-export const mountNestExpress: MountIntegration = async (options, _routes, handlers) => {
+export const mountNestExpress: MountIntegration = async (options, _routes, handlers, settings) => {
   const sessionModule = DjangoSessionModule.forRoot({ ...options, auth: handlers.auth });
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.with(sessionModule, handlers), new ExpressAdapter(), { logger: false });
-  await app.listen(0, "127.0.0.1");
+  const csrfModule = DjangoCsrfModule.forRoot({ ...settings.csrf, exempt: (req) => csrfExempt(req.url) });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.with(sessionModule, csrfModule, handlers), new ExpressAdapter(), { logger: false });
+  await app.listen(settings.port, "127.0.0.1");
   const address = app.getHttpServer().address();
   if (!address || typeof address === "string") throw new Error("no TCP address");
   return { origin: `http://127.0.0.1:${address.port}`, close: () => app.close() };

@@ -3,6 +3,8 @@ with Django's own sessions (db engine) and auth, configured from the environment
 
   DS_E2E_DB_NAME / _HOST / _PORT / _USER / _PASSWORD   the PostgreSQL database shared with Node
   DS_E2E_SECRET_KEY                                    SECRET_KEY, the same on the Node side
+  DS_E2E_CSRF_TRUSTED_ORIGINS                          CSRF_TRUSTED_ORIGINS (space-separated):
+                                                       the Node app's origin, whose forms post here
 
 Everything else is Django's default (cookie name, age, SameSite=Lax, HttpOnly), except fewer
 PBKDF2 iterations for speed (hashers.py). The session cookie settings can be
@@ -18,6 +20,7 @@ INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
+    "django.contrib.messages",
 ]
 
 MIDDLEWARE = [
@@ -25,7 +28,27 @@ MIDDLEWARE = [
     # On, as on a real site; the e2e views are csrf_exempt (a test client has no token).
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's default FallbackStorage: the messages cookie, then the session.
+    "django.contrib.messages.middleware.MessageMiddleware",
 ]
+
+# The pages with forms and messages (templates/): Django's own {% csrf_token %} and messages
+# context processor, as a startproject site renders them.
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    }
+]
+CSRF_TRUSTED_ORIGINS = os.environ.get("DS_E2E_CSRF_TRUSTED_ORIGINS", "").split()
 
 ROOT_URLCONF = "e2e_site.urls"
 WSGI_APPLICATION = None

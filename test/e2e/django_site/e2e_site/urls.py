@@ -10,4 +10,7 @@ urlpatterns = [
     path("dj/password", views.change_password),
     path("dj/counter", views.counter),
     path("dj/ping", views.ping),
+    path("dj/form", views.form_page),
+    path("dj/messages", views.messages_page),
+    path("dj/submit", views.submit),
 ]

@@ -1,9 +1,11 @@
 """Views of the end-to-end Django site: Django's own login, logout, password change and session
 use, exactly as an ordinary Django project writes them. Forms are application/x-www-form-urlencoded."""
 import django
+from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.models import User
-from django.http import HttpResponseNotAllowed, JsonResponse
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 
 
@@ -73,3 +75,21 @@ def counter(request):
 def ping(request):
     """Never touches request.session (nor request.user)."""
     return JsonResponse({"pong": True})
+
+
+def form_page(request):
+    """A page with a form Django renders ({% csrf_token %}), posting to ?action= (a Node URL)."""
+    return render(request, "form.html", {"action": request.GET.get("action", "/dj/submit"), "django_version": django.get_version()})
+
+
+def messages_page(request):
+    """Shows the request's messages through Django's messages context processor (consuming them)."""
+    return render(request, "messages.html", {"django_version": django.get_version()})
+
+
+def submit(request):
+    """Behind CsrfViewMiddleware (not exempt): a form post, a message, a redirect to ?next=."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    messages.success(request, "Saved on Django: %s" % request.POST.get("note", ""))
+    return HttpResponseRedirect(request.GET.get("next", "/dj/messages"))
