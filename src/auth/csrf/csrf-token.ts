@@ -1,4 +1,3 @@
-import { randomInt } from "node:crypto";
 import { constantTimeEqual } from "../../core/crypto";
 
 /** `django.middleware.csrf`'s sizes, alphabet and session key. */
@@ -10,10 +9,20 @@ const INDEX = new Map([...CHARS].map((c, i) => [c, i]));
 // Callers check the format first (csrfTokenFormatError), so every character is in CHARS.
 const at = (text: string, i: number) => INDEX.get(text.charAt(i)) ?? 0;
 
-/** `_get_new_csrf_string()`: 32 characters of `[a-zA-Z0-9]`, uniformly random. */
+/**
+ * `_get_new_csrf_string()`: 32 characters of `[a-zA-Z0-9]`, uniformly random. Web Crypto, not
+ * node:crypto: the Hono CSRF middleware runs on Workers, Bun and Deno too. Bytes of 248 and above
+ * are dropped (248 = 4 × 62), so every character is equally likely.
+ */
 export function newCsrfSecret(): string {
   let out = "";
-  for (let i = 0; i < CSRF_SECRET_LENGTH; i++) out += CHARS.charAt(randomInt(CHARS.length));
+  const bytes = new Uint8Array(64);
+  while (out.length < CSRF_SECRET_LENGTH) {
+    globalThis.crypto.getRandomValues(bytes);
+    for (const byte of bytes) {
+      if (byte < 248 && out.length < CSRF_SECRET_LENGTH) out += CHARS.charAt(byte % CHARS.length);
+    }
+  }
   return out;
 }
 
