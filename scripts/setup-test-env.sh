@@ -68,6 +68,11 @@ if ! "$VENV/bin/python" -c "import django, psycopg2, pymysql, redis; assert djan
   "$VENV/bin/python" -m pip install -q --retries 0 --timeout 5 "django==5.2.*" psycopg2-binary pymysql redis 2>&1 | grep -v -e "^WARNING: Retrying" -e "is ignored" || true
 fi
 "$VENV/bin/python" -c "import django; print('[setup] Django', django.get_version(), 'at $VENV/bin/python')"
+# gunicorn: Django 5.2 as several worker processes for the multi-process runs (test/reliability/multiprocess-*).
+if ! "$VENV/bin/python" -c "import gunicorn" >/dev/null 2>&1; then
+  log "installing gunicorn into $VENV"
+  "$VENV/bin/python" -m pip install -q --retries 0 --timeout 5 "gunicorn==26.2.0" 2>&1 | grep -v -e "^WARNING: Retrying" -e "is ignored" || true
+fi
 
 # --- Password hasher libraries for the auth interop tests (test/auth) ----------------------
 # Django checks argon2 and bcrypt hashes only with argon2-cffi and bcrypt installed. Best effort:
