@@ -28,11 +28,14 @@ const TSC = path.join(ROOT, "node_modules/typescript/bin/tsc");
 const TYPECHECK = path.join(__dirname, "typecheck.cjs");
 const BIN = (name: string) => path.join(ROOT, "node_modules/.bin", name);
 
+type Conditions = { import: Record<string, string>; require: Record<string, string> };
+/** A portable entry point adds `node` (Node, Bun, Deno: the wrapper of the CommonJS build) before `import` (the real ES modules). */
+type Target = Conditions & { node?: Conditions };
 type Pkg = {
   name: string;
   files: string[];
   bin?: Record<string, string>;
-  exports: Record<string, string | { import: Record<string, string>; require: Record<string, string> }>;
+  exports: Record<string, string | Target>;
   typesVersions?: Record<string, Record<string, string[]>>;
   peerDependencies?: Record<string, string>;
   peerDependenciesMeta?: Record<string, { optional?: boolean }>;
@@ -253,7 +256,7 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(cjsProject, "tsconfig.node16.json"), tsconfig({ module: "node16", moduleResolution: "node16" }, "consumer-node16.ts"));
   fs.writeFileSync(path.join(cjsProject, "tsconfig.node20.json"), tsconfig({ module: "node20", moduleResolution: "node16" }));
   fs.writeFileSync(path.join(esmProject, "tsconfig.nodenext.json"), tsconfig({ module: "nodenext", moduleResolution: "nodenext" }));
-}, 180_000);
+}, 300_000);
 
 afterAll(() => {
   if (tmp && !process.env.KEEP_PACKAGING_TMP) fs.rmSync(tmp, { recursive: true, force: true });
@@ -267,7 +270,9 @@ describe("the npm tarball", () => {
       /^README\.md$/,
       /^LICENSE$/,
       /^dist\/cjs\/.+\.(js|d\.ts)$/,
-      /^dist\/esm\/.+\.(mjs|d\.mts)$/,
+      /^dist\/node\/.+\.(mjs|d\.mts)$/,
+      /^dist\/esm\/.+\.(js|d\.ts)$/,
+      /^dist\/esm\/package\.json$/,
       /^prisma\/[^/]+\.prisma$/,
       /^(prisma|migrations)\/README\.md$/,
       /^migrations\/[^/]+\.sql$/,
@@ -281,7 +286,7 @@ describe("the npm tarball", () => {
     const add = (p: string) => named.add(p.replace(/^\.\//, ""));
     for (const target of Object.values(pkg.exports)) {
       if (typeof target === "string") add(target);
-      else for (const condition of [target.import, target.require]) Object.values(condition).forEach(add);
+      else for (const condition of [target.import, target.require, target.node?.import ?? {}, target.node?.require ?? {}]) Object.values(condition).forEach(add);
     }
     for (const paths of Object.values(pkg.typesVersions?.["*"] ?? {})) paths.forEach(add);
     Object.values(pkg.bin ?? {}).forEach(add);
@@ -325,17 +330,58 @@ describe("the npm tarball", () => {
     }
   });
 
-  test("exports: types first in both conditions; typesVersions mirrors them for node10", () => {
+  test("exports: types first in every condition; Node's import is the wrapper, other ESM the real build; typesVersions mirrors them for node10", () => {
+    const portable: string[] = [];
     for (const [subpath, target] of Object.entries(pkg.exports)) {
       if (typeof target === "string") continue;
-      for (const condition of [target.import, target.require]) {
+      for (const condition of [target.import, target.require, ...(target.node ? [target.node.import, target.node.require] : [])]) {
         expect(Object.keys(condition)).toEqual(["types", "default"]);
       }
-      expect(target.import.types).toMatch(/\.d\.mts$/);
+      const nodeImport = target.node?.import ?? target.import;
+      expect(nodeImport.types).toMatch(/^\.\/dist\/node\/.+\.d\.mts$/);
       expect(target.require.types).toMatch(/\.d\.ts$/);
+      if (target.node) {
+        portable.push(subpath);
+        // `node` first: Node, Bun and Deno must never reach the second copy in dist/esm.
+        expect(Object.keys(target)).toEqual(["node", "import", "require"]);
+        expect(target.node.require).toEqual(target.require);
+        expect(target.import.default).toBe(target.require.default.replace("./dist/cjs/", "./dist/esm/"));
+      }
       if (subpath !== ".") expect(pkg.typesVersions?.["*"]?.[subpath.slice(2)]).toEqual([target.require.types]);
     }
+    expect(portable).toEqual([".", "./low-level", "./hono"]);
     expect(pkg.exports["./package.json"]).toBe("./package.json");
+  });
+
+  test("dist/esm is real ES modules: no CommonJS, relative imports with extensions, the same names as each CommonJS entry", async () => {
+    const esm = path.join(unpacked, "package", "dist", "esm");
+    expect(JSON.parse(fs.readFileSync(path.join(esm, "package.json"), "utf8"))).toEqual({ type: "module", sideEffects: false });
+    const offenders: string[] = [];
+    const walk = (dir: string): void => {
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const file = path.join(dir, entry.name);
+        if (entry.isDirectory()) walk(file);
+        else if (/\.(js|d\.ts)$/.test(entry.name)) {
+          const code = fs.readFileSync(file, "utf8").split("\n").filter((line) => !/^\s*(\*|\/\/)/.test(line)).join("\n");
+          if (/\bexports\.|module\.exports|Object\.defineProperty\(exports/.test(code)) offenders.push(`${entry.name}: CommonJS`);
+          for (const m of code.matchAll(/\bfrom\s*["'](\.{1,2}\/[^"']*)["']/g)) if (!/\.js$/.test(m[1] ?? "")) offenders.push(`${entry.name}: ${m[1]}`);
+        }
+      }
+    };
+    walk(esm);
+    expect(offenders).toEqual([]);
+    // Node can load the real build straight from its files (a bundler's view of it), with the CommonJS entry's names.
+    const script = `const names = {}; for (const [sub, file] of ${JSON.stringify(
+      Object.entries(pkg.exports)
+        .filter(([, t]) => typeof t !== "string" && t.node)
+        .map(([sub, t]) => [sub, (t as Target).import.default]),
+    )}) names[sub] = Object.keys(await import("./node_modules/django-session/" + file.slice(2))).sort(); console.log(JSON.stringify(names));`;
+    const loaded = JSON.parse(ok(await node(["--input-type=module", "-e", script], esmProject), "import dist/esm")) as Record<string, string[]>;
+    for (const [sub, names] of Object.entries(loaded)) {
+      const target = pkg.exports[sub] as Target;
+      const cjsNames = Object.keys(require(path.join(esmProject, "node_modules", "django-session", target.require.default)) as object).filter((n) => n !== "__esModule").sort();
+      expect({ sub, names }).toEqual({ sub, names: cjsNames });
+    }
   });
 
   test("every peer dependency is optional", () => {
@@ -444,7 +490,7 @@ describe("installed from the tarball", () => {
       ["CommonJS, moduleResolution node10", cjsProject, "tsconfig.node10.json", "dist/cjs/index.d.ts"],
       ["CommonJS, module node16 (see NEEDS_REQUIRE_ESM)", cjsProject, "tsconfig.node16.json", "dist/cjs/index.d.ts"],
       ["CommonJS, module node20, moduleResolution node16", cjsProject, "tsconfig.node20.json", "dist/cjs/index.d.ts"],
-      ["ESM, moduleResolution nodenext", esmProject, "tsconfig.nodenext.json", "dist/esm/index.d.mts"],
+      ["ESM, moduleResolution nodenext", esmProject, "tsconfig.nodenext.json", "dist/node/index.d.mts"],
     ] as const;
     const results = await Promise.all(checks.map(([, project, config]) => node([TYPECHECK, project, config], ROOT)));
     checks.forEach(([label, , config, rootTypes], i) => {
