@@ -177,7 +177,9 @@ test("every example folder has a README and is run below", () => {
   const folders = readdirSync(EXAMPLES, { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && entry.name !== "dist")
     .map((entry) => entry.name);
-  expect(folders.sort()).toEqual(APPS.map(({ name }) => name).sort());
+  // examples/worker is a Cloudflare Worker: scripts/test-runtimes.js serves it in workerd.
+  expect(folders.sort()).toEqual([...APPS.map(({ name }) => name), "worker"].sort());
+  expect(existsSync(join(EXAMPLES, "worker", "README.md"))).toBe(true);
   for (const { name, main } of APPS) {
     expect(existsSync(join(EXAMPLES, name, "README.md"))).toBe(true);
     expect(statSync(join(ROOT, main)).isFile()).toBe(true);

@@ -1,7 +1,7 @@
-import { createHash } from "node:crypto";
 import { parseDjangoDateText, toDjangoDateText, type DjangoTimeOptions } from "../../core/django-datetime";
 import type { SessionRow, SessionRowAdapter } from "../../engines/row-adapter";
 import { ImproperlyConfigured } from "../../core/errors";
+import { platform } from "../../core/platform";
 
 /**
  * What an ORM (or a raw driver) must offer to run the adapter's SQL over its own connection.
@@ -52,7 +52,10 @@ interface Statements {
 
 /** `ds_<statement>_<12 hex digits of SHA-256 of the text>`: unique per text, stable across processes. */
 function named(kind: string, text: string): Statement {
-  return { text, name: `ds_${kind}_${createHash("sha256").update(text).digest("hex").slice(0, 12)}` };
+  // Through the core's platform, not node:crypto: the adapter runs on Workers too (D1-style executors).
+  const digest = platform.digest("sha256", [platform.utf8(text)]);
+  const hex = Array.from(digest.subarray(0, 6), (byte) => byte.toString(16).padStart(2, "0")).join("");
+  return { text, name: `ds_${kind}_${hex}` };
 }
 
 /**
