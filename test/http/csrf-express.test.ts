@@ -3,7 +3,9 @@ import express from "express";
 import { createServer } from "node:http";
 import { ImproperlyConfigured } from "../../src";
 import { djangoCsrf, djangoSession, getCsrf } from "../../src/integrations/express";
+import { RedisSessionCache } from "../../src/adapters/redis";
 import { closeServer, listen } from "../e2e/support/node-app";
+import { redisTestClient } from "../support/redis";
 import { CSRF_ROUTES, describeCsrfMiddleware, type MountCsrf } from "./csrf-suite";
 
 const mount: MountCsrf = async (sessionOptions, csrfOptions) => {
@@ -25,7 +27,15 @@ const mount: MountCsrf = async (sessionOptions, csrfOptions) => {
   return { origin, close: () => closeServer(server) };
 };
 
-describeCsrfMiddleware("express", mount);
+const PREFIX = `ds-csrfmw-${process.pid}`;
+const redis = redisTestClient("redis://127.0.0.1:6379/12", PREFIX);
+
+describeCsrfMiddleware("express", mount, [
+  { dialect: "postgres" },
+  { dialect: "mysql" },
+  // cached_db: the session (and with useSessions its _csrftoken) also in Redis.
+  { dialect: "sqlite", cache: () => new RedisSessionCache({ client: redis, keyPrefix: PREFIX, flavour: "django" }) },
+]);
 
 describe("express CSRF middleware specifics", () => {
   test("options are validated when the middleware is created", () => {

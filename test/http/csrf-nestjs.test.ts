@@ -59,5 +59,5 @@ const mountOn =
     return { origin: `http://127.0.0.1:${address.port}`, close: () => app.close() };
   };
 
-describeCsrfMiddleware("nestjs_express", mountOn("express"), ["postgres"]);
-describeCsrfMiddleware("nestjs_fastify", mountOn("fastify"), ["mysql"]);
+describeCsrfMiddleware("nestjs_express", mountOn("express"), [{ dialect: "postgres" }]);
+describeCsrfMiddleware("nestjs_fastify", mountOn("fastify"), [{ dialect: "mysql" }]);

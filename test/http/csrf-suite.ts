@@ -6,7 +6,7 @@
  * (test/auth/django_csrf.py) both ways.
  */
 import { join } from "node:path";
-import { DjangoSessionRepository, SqlRowAdapter, silentLogger, type Session } from "../../src";
+import { CachedDbSessionRepository, DjangoSessionRepository, SqlRowAdapter, silentLogger, type Session, type SessionCacheAdapter } from "../../src";
 import { login, unmaskCsrfToken } from "../../src/auth";
 import type { RequestCsrf } from "../../src/auth/csrf";
 import type { SessionMiddlewareOptions } from "../../src/low-level";
@@ -66,8 +66,16 @@ const csrfCookieOf = (answer: Answer) => answer.setCookie.filter((c) => c.starts
 const valueOf = (setCookie: string) => /^[^=]+=([^;]*)/.exec(setCookie)?.[1] ?? "";
 const sessionidOf = (answer: Answer) => valueOf(answer.setCookie.find((c) => c.startsWith("sessionid=")) ?? "");
 
-export function describeCsrfMiddleware(framework: string, mount: MountCsrf, dialects: Dialect[] = ["postgres", "mysql"]): void {
-  describe.each(dialects)(`${framework}: CSRF middleware on %s sessions`, (dialect) => {
+/** Where the sessions live: Django's db engine on a database, or cached_db with a cache in front. */
+export interface CsrfSessionSetup {
+  dialect: Dialect;
+  /** cached_db's cache (e.g. a RedisSessionCache); db engine without one. */
+  cache?: () => SessionCacheAdapter;
+}
+
+export function describeCsrfMiddleware(framework: string, mount: MountCsrf, setups: CsrfSessionSetup[] = [{ dialect: "postgres" }, { dialect: "mysql" }]): void {
+  const cases = setups.map((setup) => ({ ...setup, label: `${setup.cache ? "cached_db" : "db"} on ${setup.dialect}` }));
+  describe.each(cases)(`${framework}: CSRF middleware, $label sessions`, ({ dialect, cache }) => {
     let db: RawDatabase;
     let cookieApp: CsrfApp;
     let sessionApp: CsrfApp;
@@ -76,7 +84,8 @@ export function describeCsrfMiddleware(framework: string, mount: MountCsrf, dial
     beforeAll(async () => {
       db = await openDatabase(dialect, `ds_csrfmw_${framework}`);
       await db.recreate();
-      const repository = new DjangoSessionRepository({ secretKey: SECRET_KEY, adapter: new SqlRowAdapter(db.executor), logger: silentLogger });
+      const options = { secretKey: SECRET_KEY, adapter: new SqlRowAdapter(db.executor), logger: silentLogger };
+      const repository = cache ? new CachedDbSessionRepository({ ...options, cache: cache() }) : new DjangoSessionRepository(options);
       cookieApp = await mount({ repository }, { trustedOrigins: [TRUSTED] });
       sessionApp = await mount({ repository }, { useSessions: true });
       for (const version of ["5.2", "3.2"] as const) django.set(version, new JsonLinesBridge(version, join(__dirname, "..", "auth", "django_csrf.py")));
