@@ -98,6 +98,16 @@ export class CachedDbSessionRepository extends DjangoSessionRepository {
     return super.exists(sessionKey);
   }
 
+  /**
+   * The stamp goes before the row is written: a process that dies between its database write and
+   * its cache write (a killed worker) then leaves an old entry that no process of ours trusts.
+   */
+  override async save(session: Session<any>, mustCreate: boolean): Promise<void> {
+    const key = session.sessionKey;
+    if (key !== null && !mustCreate && this.plausible(key)) await this.cacheCall("delete", key, () => this.cache.delete(cacheStampKey(key)));
+    return super.save(session, mustCreate);
+  }
+
   protected override rowUnknownWhenLoaded(): boolean {
     return true;
   }
@@ -109,6 +119,9 @@ export class CachedDbSessionRepository extends DjangoSessionRepository {
 
   override async delete(sessionKey: string): Promise<void> {
     if (!this.plausible(sessionKey)) return;
+    // Before the row as well as after: a process killed in between leaves no entry to serve the
+    // ended session, on either stack.
+    await this.dropEntry(sessionKey);
     await super.delete(sessionKey);
     await this.dropEntry(sessionKey);
   }

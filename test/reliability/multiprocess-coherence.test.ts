@@ -130,6 +130,28 @@ test("a cache write that reaches the cache after a newer one of another process 
   expect(await b.get(key).get("n")).toBe(2);
 });
 
+test("a process killed between its database write and its cache write leaves no entry another process trusts", async () => {
+  const shared = sharedCache();
+  const store = memoryAdapter();
+  const b = new CachedDbSessionRepository({ secretKey: "multiprocess-secret", adapter: store, cache: shared.connect().cache, logger: quiet });
+  const key = await created(b, { n: 1 });
+  expect(await b.get(key).get("n")).toBe(1);
+  // a's cache writes of session entries never happen (it dies right after the database write).
+  const dying = shared.connect().cache;
+  const a = new CachedDbSessionRepository({
+    secretKey: "multiprocess-secret",
+    adapter: store,
+    cache: { ...dying, set: (k, data, timeout) => (k.startsWith(";django-session.generation") ? dying.set(k, data, timeout) : new Promise<void>(() => undefined)) },
+    logger: quiet,
+  });
+  const s = a.get(key);
+  await s.set("n", 2);
+  void s.save(); // committed, then hangs on the cache forever
+  await new Promise((r) => setTimeout(r, 30));
+  expect(shared.entries.get(key)).toEqual({ n: 1 }); // the old entry is still there (Django would serve it)
+  expect(await b.get(key).get("n")).toBe(2);
+});
+
 test("an unreadable entry is that entry's problem: it does not start a new generation for everyone", async () => {
   const failing: SessionCacheAdapter & { generations: number } = {
     generations: 0,

@@ -47,7 +47,7 @@ test("both stacks on the same sessions under faults: nothing lost on Node, no pr
   });
   console.log(summary(r));
   if (r.losses.length + r.staleReads.node.length + r.staleReads.django.length + r.endedServed.node.length + r.endedServed.django.length > 0) {
-    console.log(JSON.stringify({ losses: r.losses, staleReads: r.staleReads, endedServed: r.endedServed }));
+    console.log(JSON.stringify({ losses: r.losses, staleReads: r.staleReads, endedServed: r.endedServed, failures: r.failures }));
   }
   // Both stacks took part, on every process.
   expect(r.pids.node.length).toBeGreaterThanOrEqual(2);

@@ -7,6 +7,9 @@
 //                   frozen and restarted under cached_db; pool exhaustion; a row deleted
 //                   mid-request, key collisions, the clock moved
 //   fuzzing         1,000,000 inputs per target
+//   multiprocess    a Node cluster (4 workers) and Django 5.2 under gunicorn (3 workers) on the same
+//                   sessions, db and cached_db, 60 s each; then cached_db with Redis frozen, Redis
+//                   and PostgreSQL restarted, Node workers killed (support/multiproc/phase.ts)
 //   scale           only with --only=scale (about an hour): 10,000,000 sessions per database, clearExpired
 //                   and Django's clearsessions beside a load, doctor and inspect on the big table, and a
 //                   10-minute soak of 4 worker processes with connection counts and server restarts
@@ -16,7 +19,7 @@
 //
 // Every database here is a throwaway server of our own (support/instances.ts): the shared
 // servers are not touched, not even loaded. Options: --quick (small numbers, to try the runner),
-// --only=load,faults,fuzz. Figures go to stdout and to test/.tmp/reliability-report.json.
+// --only=load,faults,fuzz,multiprocess. Figures go to stdout and to test/.tmp/reliability-report.json.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
@@ -25,13 +28,15 @@ import { redisOutageDuringLoad, restartDuringLoad, type RedisOutageReport, type 
 import { cookieTarget, fuzz, pickleTarget, sessionCodecTarget, signedCookieCodecTarget, type FuzzReport, type FuzzTarget } from "./support/fuzz";
 import { startMariaDb, startPostgres, startRedis, type Instance } from "./support/instances";
 import { clockMoved, keyCollisionOnCreate, poolExhaustion, rowDeletedMidRequest, type PoolExhaustionReport } from "./support/scenarios";
+import { multiprocessPhase } from "./support/multiproc/phase";
+import type { StacksRunReport } from "./support/multiproc/stacks-run";
 import { soak, type SoakReport } from "./support/soak";
 import { scaleRun, type ScaleRunReport } from "../../bench/scale/scale-run";
 import { instanceDatabase, openStack, rawTable, type Orm } from "./support/stacks";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
-const only = (args.find((a) => a.startsWith("--only="))?.slice(7).split(",") ?? ["load", "faults", "fuzz"]).map((s) => s.trim());
+const only = (args.find((a) => a.startsWith("--only="))?.slice(7).split(",") ?? ["load", "faults", "fuzz", "multiprocess"]).map((s) => s.trim());
 
 const SIZES = quick
   ? { sessions: 300, workers: 16, loadMs: 5_000, faultSessions: 200, faultWorkers: 16, before: 2_000, down: 2_000, after: 3_000, fuzz: 20_000 }
@@ -56,6 +61,7 @@ const report: {
   edges: unknown[];
   fuzz: FuzzReport[];
   scale?: ScaleRunReport;
+  multiprocess: StacksRunReport[];
   problems: string[];
   durationSeconds?: number;
 } = {
@@ -68,6 +74,7 @@ const report: {
   pools: [],
   edges: [],
   fuzz: [],
+  multiprocess: [],
   problems,
 };
 
@@ -213,6 +220,10 @@ async function main(): Promise<void> {
       const [pg, maria, redis] = await Promise.all([instance("postgres"), instance("mariadb"), instance("redis")]);
       if (only.includes("load")) await loadPhase(pg, maria);
       if (only.includes("faults")) await faultPhase(pg, maria, redis);
+    }
+    if (only.includes("multiprocess")) {
+      const [pg, redis] = await Promise.all([instance("postgres"), instance("redis")]);
+      report.multiprocess = await multiprocessPhase(pg, redis, quick, check);
     }
     if (only.includes("fuzz")) await fuzzPhase();
     if (only.includes("scale")) {

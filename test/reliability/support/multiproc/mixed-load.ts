@@ -13,8 +13,8 @@ import type { Answer, StackClient } from "./http-client";
  *   mixed   a Node lane writes n0 while a Django lane writes d0
  * Django saves the whole session it loaded (a blind UPDATE), so in `mixed` a Django save can
  * put back an older n0: those losses are counted apart ("erased by Django's blind saves") when a
- * Django write of the session ended after the lost acknowledgement. Every other loss is a loss
- * of the stack that owns the counter.
+ * Django write of the session that ended after the lost acknowledgement saved an older n0 (its
+ * answer says what it saved). Every other loss is a loss of the stack that owns the counter.
  *
  * Auth lanes log in (a new key, `cycle_key()`) and out (`flush()`) on either stack, and probe
  * every ended key afterwards on both stacks (new connections, so the cluster's workers take
@@ -51,8 +51,8 @@ interface CounterSession {
   key: string;
   group: Group;
   counters: Counter[];
-  /** Django writes of this session: [start, end] (the blind saves that may erase a Node counter). */
-  djangoWrites: [number, number][];
+  /** Django writes of this session: when they ended (Infinity while in flight) and what they saved (the blind saves that may erase a Node counter). */
+  djangoWrites: { end: number; saved: Record<string, unknown> | null }[];
 }
 
 interface Ended {
@@ -192,10 +192,11 @@ export class MixedLoad {
         continue;
       }
       // In flight until answered: a Django save lands before its answer does.
-      const write: [number, number] = [performance.now(), Infinity];
+      const write: CounterSession["djangoWrites"][number] = { end: Infinity, saved: null };
       if (c.owner === "django") s.djangoWrites.push(write);
       const a = await this.send(c.owner, "POST", `/incr?k=${c.name}`, s.key);
-      write[1] = a.endedAt;
+      write.end = a.endedAt;
+      write.saved = a.status === 200 ? (a.body?.saved ?? null) : null;
       if (a.status !== 200 || typeof a.body?.n !== "number") {
         c.doubt++; // maybe stored, maybe not
         if (a.status === 0 || a.status >= 500) await sleep(50);
@@ -218,11 +219,16 @@ export class MixedLoad {
 
   /** `count` acknowledged increments of `c` are gone, the first of them the one that answered `firstLost`. */
   private lose(s: CounterSession, c: Counter, count: number, firstLost: number): void {
-    const i = c.ackValues.lastIndexOf(firstLost);
-    const firstLostAt = c.ackTimes[i] ?? c.ackTimes[c.ackTimes.length - 1] ?? 0;
-    // Django writes the whole session it loaded, from its cache too, so any Django write of the
-    // session that ended after the lost acknowledgement may have put back an older value.
-    const blind = s.group === "mixed" && c.owner === "node" && s.djangoWrites.some(([, end]) => end > firstLostAt);
+    let i = c.ackValues.length;
+    while (i > 0 && c.ackValues[i - 1]! >= firstLost) i--;
+    const firstLostAt = c.ackTimes[i] ?? Infinity;
+    // Django saves the whole session it loaded (from its cache too, however old): a Django write
+    // of the session that ended after the first lost acknowledgement and saved an older value
+    // (or was not answered, so what it saved is unknown) put it back.
+    const blind =
+      s.group === "mixed" &&
+      c.owner === "node" &&
+      s.djangoWrites.some((w) => w.end > firstLostAt && (w.saved === null || typeof w.saved[c.name] !== "number" || (w.saved[c.name] as number) < firstLost));
     if (blind) this.r.erasedByDjangoBlindSave += count;
     else this.r.lost[c.owner] += count;
     if (this.r.losses.length < 200) this.r.losses.push({ at: performance.now(), what: `${s.group} ${c.name} back to ${firstLost - 1}`, count, blind });

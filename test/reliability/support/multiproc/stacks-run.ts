@@ -62,6 +62,8 @@ const here = __dirname;
 const root = here.includes(".reliability-build") ? here.slice(0, here.indexOf(".reliability-build")) : join(here, "..", "..", "..", "..");
 const djangoSite = join(root, "test", "reliability", "support", "multiproc", "django_site");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A deadline for a race: it does not keep the process alive once the race is won. */
+const deadline = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
 
 export async function runStacks(o: StacksRunOptions): Promise<StacksRunReport> {
   const databaseUrl = `postgresql://postgres@${o.postgres.host}:${o.postgres.port}/${o.postgres.database}`;
@@ -168,6 +170,13 @@ async function inject(o: StacksRunOptions, kind: FaultKind, downMs: number, node
   }
 }
 
+/** A database of our own on a throwaway PostgreSQL (support/instances.ts). */
+export async function ensureInstanceDatabase(port: number, name: string): Promise<void> {
+  await withPg(`postgresql://postgres@127.0.0.1:${port}/postgres`, async (c) => {
+    if ((await c.query("SELECT 1 FROM pg_database WHERE datname = $1", [name])).rowCount === 0) await c.query(`CREATE DATABASE ${name}`);
+  });
+}
+
 async function withPg<T>(url: string, f: (c: PgClient) => Promise<T>): Promise<T> {
   const c = new PgClient({ connectionString: url });
   await c.connect();
@@ -235,8 +244,8 @@ async function startNodeCluster(config: NodeClusterConfig): Promise<NodeCluster>
   return {
     ask,
     async close() {
-      await Promise.race([ask("close"), sleep(8000)]);
-      await Promise.race([exited, sleep(2000)]);
+      await Promise.race([ask("close"), deadline(8000)]);
+      await Promise.race([exited, deadline(2000)]);
       killGroup();
     },
   };
@@ -254,6 +263,7 @@ async function startGunicorn(o: StacksRunOptions, port: number): Promise<Gunicor
   const out = openSync(logFile, "w");
   const env = {
     ...process.env,
+    PYTHONDONTWRITEBYTECODE: "1",
     DS_MP_SECRET_KEY: RELIABILITY_SECRET,
     DS_MP_DB_NAME: o.postgres.database,
     DS_MP_DB_HOST: o.postgres.host,
@@ -274,11 +284,11 @@ async function startGunicorn(o: StacksRunOptions, port: number): Promise<Gunicor
   };
   const probe = new StackClient("django", port, 1, 2000);
   try {
-    const deadline = Date.now() + 60_000;
+    const until = Date.now() + 60_000;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`gunicorn exited during start-up:\n${readFileSync(logFile, "utf8").slice(-2000)}`);
       if ((await probe.send("GET", "/read", null)).status === 200) break;
-      if (Date.now() > deadline) throw new Error(`gunicorn did not answer within 60 s:\n${readFileSync(logFile, "utf8").slice(-2000)}`);
+      if (Date.now() > until) throw new Error(`gunicorn did not answer within 60 s:\n${readFileSync(logFile, "utf8").slice(-2000)}`);
       await sleep(200);
     }
   } catch (error) {
@@ -291,7 +301,7 @@ async function startGunicorn(o: StacksRunOptions, port: number): Promise<Gunicor
     log: () => readFileSync(logFile, "utf8"),
     async close() {
       killGroup("SIGTERM");
-      await Promise.race([exited, sleep(5000)]);
+      await Promise.race([exited, deadline(5000)]);
       killGroup("SIGKILL");
     },
   };

@@ -35,7 +35,8 @@ def incr(request):
         return _answer({"error": "no such session"}, status=410)
     n = request.session.get(k, 0) + 1
     request.session[k] = n
-    return _answer({"n": n})
+    # What this request saves: the whole session it loaded (the run counts what it puts back).
+    return _answer({"n": n, "saved": dict(request.session.items())})
 
 
 def read(request):
