@@ -34,13 +34,13 @@ beforeAll(async () => {
   reports = await connectionSoak({
     workers,
     where: "in-process",
-    durationMs: 10_000,
+    durationMs: 8_000,
     memoryEveryMs: 5_000,
     faults: [
-      { atMs: 3_000, dialect: "postgres", kind: "terminate" },
-      { atMs: 3_000, dialect: "mysql", kind: "terminate" },
-      { atMs: 6_500, dialect: "postgres", kind: "terminate" },
-      { atMs: 6_500, dialect: "mysql", kind: "terminate" },
+      { atMs: 2_500, dialect: "postgres", kind: "terminate" },
+      { atMs: 2_500, dialect: "mysql", kind: "terminate" },
+      { atMs: 5_000, dialect: "postgres", kind: "terminate" },
+      { atMs: 5_000, dialect: "mysql", kind: "terminate" },
     ],
   });
   for (const r of reports) {

@@ -56,11 +56,11 @@ export async function countRows(db: CliDatabase, table: string, now: Date, time:
   if (Number(probe.n) <= EXACT_COUNT_LIMIT) return exactCounts(db, table, bound);
   if (db.dialect === "postgres") {
     const [total, expired] = [await postgresEstimate(db, `SELECT 1 FROM ${t}`), await postgresEstimate(db, `SELECT 1 FROM ${t} WHERE expire_date < ?`, [bound])];
-    return { total: Math.max(total, EXACT_COUNT_LIMIT + 1), expired: Math.min(expired, total), exact: false, method: "PostgreSQL's planner estimates (EXPLAIN)" };
+    return { total: Math.max(total, EXACT_COUNT_LIMIT + 1), expired: Math.min(expired, total), exact: false, method: "PostgreSQL's planner estimates (EXPLAIN; as fresh as the last ANALYZE)" };
   }
   if (db.dialect === "mysql") {
     const [total, expired] = [await mysqlEstimate(db, `SELECT 1 FROM ${t}`), await mysqlEstimate(db, `SELECT 1 FROM ${t} WHERE expire_date < ?`, [bound])];
-    return { total: Math.max(total, EXACT_COUNT_LIMIT + 1), expired: Math.min(expired, total), exact: false, method: "the optimizer's estimates (EXPLAIN)" };
+    return { total: Math.max(total, EXACT_COUNT_LIMIT + 1), expired: Math.min(expired, total), exact: false, method: "the optimizer's estimates (EXPLAIN; InnoDB's sampled statistics)" };
   }
   // rowids only grow (Django's table is a rowid table): an upper bound once rows were deleted.
   const ids = await queryOneRow(db, `SELECT MAX(rowid) - MIN(rowid) + 1 AS n FROM ${t}`);
