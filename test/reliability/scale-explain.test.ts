@@ -1,4 +1,7 @@
 import { SqlRowAdapter, type SqlExecutor } from "../../src";
+import { parseDatabaseUrl } from "../../src/cli/database-url";
+import { sampleRows } from "../../src/cli/doctor/row-checks";
+import { openDatabase, type CliDatabase } from "../../src/cli/open-database";
 import { toDjangoDateText } from "../../src/core/django-datetime";
 import { fillSessions } from "../../bench/scale/fill";
 import { openScaleDatabase, type ScaleDatabase } from "../../bench/scale/scale-database";
@@ -100,6 +103,33 @@ describe.each(["postgres", "mysql", "sqlite"] as Dialect[])("load by key on %s: 
       const plan = await db.query(`EXPLAIN QUERY PLAN ${sql}`, params);
       console.log(`SQLite plan of ${sql}: ${JSON.stringify(plan.map((p) => p.detail))}`);
       expect(plan.map((p) => String(p.detail))).toEqual([expect.stringMatching(/^SEARCH django_session USING INDEX sqlite_autoindex_django_session_1 \(session_key=\?\)$/)]);
+    }
+  });
+
+  test("doctor's sample reads rows in expire_date order through its index, never sorting the table", async () => {
+    const cli = await openDatabase(parseDatabaseUrl(dialect === "sqlite" ? `sqlite://${db.url}` : db.url, process.cwd()), { readonly: true, cwd: process.cwd() });
+    try {
+      const sent: { sql: string; params: readonly unknown[] }[] = [];
+      const recording: CliDatabase = { ...cli, query: async (sql, params = []) => (sent.push({ sql, params }), cli.query(sql, params)) };
+      expect(await sampleRows(recording, "django_session", 1000, Number.MAX_SAFE_INTEGER, now, {})).toHaveLength(1000);
+      expect(sent.length).toBeGreaterThan(0);
+      for (const { sql, params } of sent) {
+        // A bare ORDER BY expire_date once named the select list's CAST(expire_date AS CHAR) on
+        // MySQL/SQLite: a filesort of every row (36 s on 10,000,000 rows on MariaDB).
+        if (dialect === "postgres") {
+          const [row] = await cli.query(`EXPLAIN (FORMAT JSON) ${sql}`, params);
+          expect(JSON.stringify(row?.["QUERY PLAN"])).not.toMatch(/"Node Type":"(Sort|Seq Scan)"/);
+        } else if (dialect === "mysql") {
+          const plan = await cli.query(`EXPLAIN ${sql}`, params);
+          expect(plan).toEqual([expect.objectContaining({ key: "django_session_expire_date_a5c62663" })]);
+          expect(String(plan[0]?.Extra)).not.toContain("filesort");
+        } else {
+          const plan = (await cli.query(`EXPLAIN QUERY PLAN ${sql}`, params)).map((p) => String(p.detail));
+          expect(plan).toEqual([expect.stringMatching(/USING INDEX django_session_expire_date_a5c62663/)]);
+        }
+      }
+    } finally {
+      await cli.close();
     }
   });
 

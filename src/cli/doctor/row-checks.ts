@@ -45,8 +45,12 @@ export async function sampleRows(db: CliDatabase, table: string, size: number, t
     // `size` newest rows are distinct and enough on their own (total > size), so the live half
     // needs only its share: whatever it lacks or repeats, the next newest make up.
     const half = Math.ceil(size / 2);
-    const newest = await db.query(`SELECT ${columns} FROM ${q(db, table)} ORDER BY expire_date DESC LIMIT ?`, [size]);
-    const oldestLive = await db.query(`SELECT ${columns} FROM ${q(db, table)} WHERE expire_date > ? ORDER BY expire_date ASC LIMIT ?`, [
+    // ORDER BY names the column through its table: a bare expire_date is the CAST(...) AS expire_date
+    // of the select list on MySQL and SQLite, a text that no index orders, so a sort of every row
+    // (36 s on 10 million rows on MariaDB before this).
+    const column = `${q(db, table)}.expire_date`;
+    const newest = await db.query(`SELECT ${columns} FROM ${q(db, table)} ORDER BY ${column} DESC LIMIT ?`, [size]);
+    const oldestLive = await db.query(`SELECT ${columns} FROM ${q(db, table)} WHERE expire_date > ? ORDER BY ${column} ASC LIMIT ?`, [
       dateParam(db, now, time),
       size - half,
     ]);
