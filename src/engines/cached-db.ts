@@ -156,27 +156,26 @@ export class CachedDbSessionRepository extends DjangoSessionRepository {
   }
 
   /**
-   * Writes a session's entry and its stamp (Django's `cache.set`), then reads the row again: if it
-   * is no longer `rowData`, another process wrote the session meanwhile and its cache write may
-   * have reached the cache before this one, so the entry is deleted. With every writer doing so,
-   * no entry outlives a newer row: a writer's cache write reaches the cache after its database
-   * write, and this one's after its own, so whichever wrote the row last either writes the cache
-   * last or finds the row changed and deletes the entry. (Django's `cache.set` after a read or a
-   * save can still land over it; the stamp's fingerprint keeps this engine from trusting that.)
+   * Writes a session's entry (Django's `cache.set`), reads the row again, and only if it is still
+   * `rowData` stamps the entry; otherwise another process wrote the session meanwhile, and its
+   * cache write may have reached the cache before this one, so the entry is deleted. With every
+   * writer doing so, no stale entry is ever stamped: a writer's cache write lands after its
+   * database write, so of two writers the one whose entry lands last either wrote the row last or
+   * finds it changed. (Django's `cache.set` can still land over an entry; the fingerprint in the
+   * stamp keeps this engine from trusting what it did not write.)
    */
   private async writeEntry(sessionKey: string, data: SessionData, timeoutSeconds: number, rowData: string): Promise<void> {
     const generation = this.generation ?? (await this.readGeneration());
-    const writes = [this.cacheCall("set", sessionKey, () => this.cache.set(sessionKey, data, timeoutSeconds))];
-    // Unknown (the cache failed just now): the entry goes unstamped, so it is never trusted as is.
-    if (generation !== undefined) writes.push(this.cacheCall("set", sessionKey, () => this.cache.set(cacheStampKey(sessionKey), { g: generation, f: cacheEntryFingerprint(data) }, timeoutSeconds)));
-    await Promise.all(writes);
+    await this.cacheCall("set", sessionKey, () => this.cache.set(sessionKey, data, timeoutSeconds));
     let current: string | null | undefined;
     try {
       current = (await this.storage("load", sessionKey, () => this.adapter.load(sessionKey, new Date(0))))?.sessionData ?? null;
     } catch {
       current = undefined; // not known: the entry goes, which is always safe
     }
-    if (current !== rowData) await this.dropEntry(sessionKey);
+    if (current !== rowData) return this.dropEntry(sessionKey);
+    // Unknown generation (the cache failed just now): the entry stays unstamped, so never trusted as is.
+    if (generation !== undefined) await this.cacheCall("set", sessionKey, () => this.cache.set(cacheStampKey(sessionKey), { g: generation, f: cacheEntryFingerprint(data) }, timeoutSeconds));
   }
 
   private async readGeneration(): Promise<string | undefined> {
