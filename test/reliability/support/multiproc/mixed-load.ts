@@ -42,9 +42,11 @@ interface Counter {
   last: number;
   doubt: number;
   acks: number;
-  /** Acknowledged values and when they were acknowledged (ms, performance.now()). */
+  /** Acknowledged values, and when the request of each was sent (ms, performance.now()): its row may be written any time after. */
   ackValues: number[];
   ackTimes: number[];
+  /** When each acknowledgement arrived. */
+  answeredAt: number[];
 }
 
 interface CounterSession {
@@ -97,7 +99,8 @@ export interface MixedLoadReport {
   /** Processes that answered, per stack (the cluster's workers, gunicorn's workers). */
   pids: Record<Stack, number[]>;
   latencyMs: Record<Stack, { p50: number; p99: number }>;
-  failures: { at: number; stack: Stack; what: string }[];
+  /** Failed requests: when they were sent and answered, by which stack, what failed. */
+  failures: { at: number; end: number; stack: Stack; what: string }[];
 }
 
 export class MixedLoad {
@@ -148,7 +151,7 @@ export class MixedLoad {
     } else {
       const kind = (a.what ?? String(a.status)).replace(/\d{3,}/g, "N").slice(0, 70);
       this.r.errors[stack][kind] = (this.r.errors[stack][kind] ?? 0) + 1;
-      if (this.r.failures.length < 5000) this.r.failures.push({ at: a.endedAt, stack, what: kind });
+      if (this.r.failures.length < 5000) this.r.failures.push({ at: a.startedAt, end: a.endedAt, stack, what: kind });
     }
     return a;
   }
@@ -161,7 +164,7 @@ export class MixedLoad {
         const by: Stack = i % 2 === 0 ? "node" : "django";
         const a = await this.send(by, "POST", "/create", null);
         if (a.status !== 201 || !a.cookie) throw new Error(`could not create a session on ${by}: ${a.what}`);
-        const counter = (name: string, owner: Stack): Counter => ({ name, owner, last: 0, doubt: 0, acks: 0, ackValues: [], ackTimes: [] });
+        const counter = (name: string, owner: Stack): Counter => ({ name, owner, last: 0, doubt: 0, acks: 0, ackValues: [], ackTimes: [], answeredAt: [] });
         const counters = group === "node" ? [counter("n0", "node"), counter("n1", "node")] : group === "django" ? [counter("d0", "django")] : [counter("n0", "node"), counter("d0", "django")];
         this.sessions.push({ key: a.cookie, group, counters, djangoWrites: [] });
       }
@@ -202,11 +205,11 @@ export class MixedLoad {
         if (a.status === 0 || a.status >= 500) await sleep(50);
         continue;
       }
-      this.acknowledge(s, c, a.body.n, a.endedAt);
+      this.acknowledge(s, c, a.body.n, a.startedAt, a.endedAt);
     }
   }
 
-  private acknowledge(s: CounterSession, c: Counter, n: number, at: number): void {
+  private acknowledge(s: CounterSession, c: Counter, n: number, sentAt: number, at: number): void {
     if (n < c.last + 1) this.lose(s, c, c.last + 1 - n, n);
     else if (n > c.last + 1 + c.doubt) this.r.phantom += n - (c.last + 1 + c.doubt);
     c.last = n;
@@ -214,7 +217,8 @@ export class MixedLoad {
     c.acks++;
     this.r.acknowledged[c.owner]++;
     c.ackValues.push(n);
-    c.ackTimes.push(at);
+    c.ackTimes.push(sentAt);
+    c.answeredAt.push(at);
   }
 
   /** `count` acknowledged increments of `c` are gone, the first of them the one that answered `firstLost`. */
@@ -223,8 +227,8 @@ export class MixedLoad {
     while (i > 0 && c.ackValues[i - 1]! >= firstLost) i--;
     const firstLostAt = c.ackTimes[i] ?? Infinity;
     // Django saves the whole session it loaded (from its cache too, however old): a Django write
-    // of the session that ended after the first lost acknowledgement and saved an older value
-    // (or was not answered, so what it saved is unknown) put it back.
+    // of the session that ended after the first lost increment was sent and saved an older value
+    // (or was not answered, so what it saved is unknown) may have put it back.
     const blind =
       s.group === "mixed" &&
       c.owner === "node" &&
@@ -236,7 +240,7 @@ export class MixedLoad {
 
   /** The value of `c` acknowledged last before `t`. */
   private ackedBefore(c: Counter, t: number): number {
-    for (let i = c.ackTimes.length - 1; i >= 0; i--) if (c.ackTimes[i]! < t) return c.ackValues[i]!;
+    for (let i = c.answeredAt.length - 1; i >= 0; i--) if (c.answeredAt[i]! < t) return c.ackValues[i]!;
     return 0;
   }
 
@@ -254,7 +258,7 @@ export class MixedLoad {
       const floor = this.ackedBefore(c, a.startedAt);
       if (seen < floor) {
         const i = c.ackValues.lastIndexOf(floor);
-        this.r.staleReads[stack].push({ stack, pid: a.pid, what: `${s.group} ${c.name}: ${seen} < ${floor}`, lateMs: Math.round(a.startedAt - (c.ackTimes[i] ?? 0)), at: a.startedAt });
+        this.r.staleReads[stack].push({ stack, pid: a.pid, what: `${s.group} ${c.name}: ${seen} < ${floor}`, lateMs: Math.round(a.startedAt - (c.answeredAt[i] ?? 0)), at: a.startedAt });
       }
     }
   }

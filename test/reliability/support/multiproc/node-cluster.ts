@@ -61,6 +61,12 @@ function primary(): void {
       w.send({ type, id });
       setTimeout(() => resolve(null), 5000).unref();
     });
+  // The run is gone (killed): take the workers along.
+  process.on("disconnect", () => {
+    closing = true;
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill("SIGKILL");
+    process.exit(1);
+  });
   process.on("message", async (m: { type: string; id: number }) => {
     const reply = (value: unknown) => process.send?.({ type: "reply", id: m.id, value });
     const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);

@@ -29,6 +29,9 @@ export async function multiprocessPhase(pg: Instance, redis: Instance, quick: bo
     { ...base, name: "cached_db, PostgreSQL restarted", engine: "cached_db", redis: cache, durationMs: size.faultMs, faults: [{ kind: "postgres-restart", atMs: size.atMs, downMs: size.downMs }] },
     { ...base, name: "cached_db, a Node worker killed mid-request (x3)", engine: "cached_db", redis: cache, durationMs: size.faultMs, faults: [{ kind: "node-kill", atMs: size.atMs, downMs: 1500 }] },
   ];
+  // --multiprocess-runs=a|b: only the runs whose name contains one of them (to repeat some).
+  const only = process.argv.find((a) => a.startsWith("--multiprocess-runs="))?.slice("--multiprocess-runs=".length);
+  if (only) runs.splice(0, runs.length, ...runs.filter((r) => only.split("|").some((part) => r.name.includes(part))));
   console.log(`\n== Many processes: a Node cluster of ${size.nodeWorkers} workers and Django 5.2 under gunicorn (${size.djangoWorkers} workers) on one PostgreSQL (and one Redis)`);
   const reports: StacksRunReport[] = [];
   for (const o of runs) {

@@ -104,8 +104,9 @@ export async function runStacks(o: StacksRunOptions): Promise<StacksRunReport> {
     await load.sweep();
     const { missing } = load.verify(await storedRows(databaseUrl));
     const r = load.report();
-    const inFault = (at: number) => faults.some((f) => at >= f.startedAt && at <= f.recoveredAt + RECOVERY_GRACE_MS);
-    const outside = (stack: "node" | "django") => r.failures.filter((f) => f.stack === stack && !inFault(f.at)).length;
+    // In flight at any time of a fault (a request to a worker killed under it may hang until the client gives up).
+    const inFault = (sent: number, end: number) => faults.some((f) => end >= f.startedAt && sent <= f.recoveredAt + RECOVERY_GRACE_MS);
+    const outside = (stack: "node" | "django") => r.failures.filter((f) => f.stack === stack && !inFault(f.at, f.end)).length;
     const firstRecovery = faults[0]?.recoveredAt ?? Infinity;
     const after = (list: StaleServe[]) => list.filter((s) => s.at > firstRecovery).length;
     const stats = ((await node.ask("stats")) as { records: Record<string, number> }[] | null) ?? [];
@@ -119,7 +120,7 @@ export async function runStacks(o: StacksRunOptions): Promise<StacksRunReport> {
       djangoWorkers: o.djangoWorkers,
       durationMs: o.durationMs,
       ...r,
-      failures: r.failures.slice(0, 20).map((f) => ({ ...f, at: Math.round(f.at - t0) })),
+      failures: r.failures.slice(0, 20).map((f) => ({ ...f, at: Math.round(f.at - t0), end: Math.round(f.end - t0) })),
       losses: r.losses.map((l) => ({ ...l, at: Math.round(l.at - t0) })),
       staleReads: { node: r.staleReads.node.map((x) => ({ ...x, at: Math.round(x.at - t0) })), django: r.staleReads.django.map((x) => ({ ...x, at: Math.round(x.at - t0) })) },
       endedServed: { node: r.endedServed.node.map((x) => ({ ...x, at: Math.round(x.at - t0) })), django: r.endedServed.django.map((x) => ({ ...x, at: Math.round(x.at - t0) })) },
