@@ -1,5 +1,4 @@
-import { createConnection as createMysqlConnection, type Connection as MysqlConnection } from "mysql2/promise";
-import { Client as PgClient } from "pg";
+import { reconnectingMysqlQuery, reconnectingPgQuery } from "../../test/reliability/support/reconnecting-query";
 
 /**
  * Watches the connections of one database from outside: how many a worker holds (each worker has a
@@ -16,25 +15,7 @@ export interface DbMonitor {
 }
 
 export function postgresMonitor(url: string): DbMonitor {
-  let client: PgClient | null = null;
-  const q = async (sql: string, params: unknown[] = []) => {
-    if (!client) {
-      const c = new PgClient({ connectionString: url });
-      c.on("error", () => {
-        if (client === c) client = null;
-      });
-      await c.connect();
-      client = c;
-    }
-    try {
-      return (await client.query(sql, params)).rows as Record<string, unknown>[];
-    } catch (error) {
-      const c = client;
-      client = null;
-      await c?.end().catch(() => undefined);
-      throw error;
-    }
-  };
+  const { q, close } = reconnectingPgQuery(url);
   return {
     connections: async (database) => Number((await q("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend'", [database]))[0]?.n),
     terminate: async (database) => Number((await q("SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [database]))[0]?.n),
@@ -42,30 +23,12 @@ export function postgresMonitor(url: string): DbMonitor {
       const found = await q("SELECT 1 FROM pg_database WHERE datname = $1", [database]);
       if (found.length === 0) await q(`CREATE DATABASE "${database.replace(/"/g, "")}"`);
     },
-    close: async () => void (await client?.end().catch(() => undefined)),
+    close,
   };
 }
 
 export function mysqlMonitor(config: { host: string; port: number; user: string; password: string; database?: string }): DbMonitor {
-  let conn: MysqlConnection | null = null;
-  const q = async (sql: string, params: unknown[] = []) => {
-    if (!conn) {
-      const c = await createMysqlConnection(config);
-      c.on("error", () => {
-        if (conn === c) conn = null;
-      });
-      conn = c;
-    }
-    try {
-      const [rows] = await conn.query(sql, params);
-      return Array.isArray(rows) ? (rows as Record<string, unknown>[]) : [];
-    } catch (error) {
-      const c = conn;
-      conn = null;
-      c?.destroy();
-      throw error;
-    }
-  };
+  const { q, close } = reconnectingMysqlQuery(config);
   return {
     connections: async (database) => Number((await q("SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()", [database]))[0]?.n),
     async terminate(database) {
@@ -74,6 +37,6 @@ export function mysqlMonitor(config: { host: string; port: number; user: string;
       return ids.length;
     },
     createDatabase: async (database) => void (await q(`CREATE DATABASE IF NOT EXISTS \`${database.replace(/`/g, "")}\` CHARACTER SET utf8mb4`)),
-    close: async () => void (await conn?.end().catch(() => undefined)),
+    close,
   };
 }

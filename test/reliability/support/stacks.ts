@@ -1,8 +1,6 @@
 import "reflect-metadata";
 import { PrismaMariaDb } from "@prisma/adapter-mariadb";
 import { PrismaPg } from "@prisma/adapter-pg";
-import { createConnection as createMysqlConnection, type Connection as MysqlConnection } from "mysql2/promise";
-import { Client as PgClient } from "pg";
 import { DataSource } from "typeorm";
 import { createPrismaAdapter } from "../../../src/adapters/prisma";
 import { createTypeOrmAdapter } from "../../../src/adapters/typeorm";
@@ -10,6 +8,7 @@ import type { SessionRowAdapter } from "../../../src/engines/row-adapter";
 import { PrismaClient as MysqlPrismaClient } from "../../../src/generated/prisma-mysql/client";
 import { PrismaClient as PgPrismaClient } from "../../../src/generated/prisma-pg/client";
 import { djangoSessionDdl, ensureMysqlDatabase, ensurePostgresDatabase, MYSQL_CONFIG } from "../../support/databases";
+import { reconnectingMysqlQuery, reconnectingPgQuery } from "./reconnecting-query";
 
 /** Where a stack's database is: the shared test servers (a database of our own on them), or a throwaway instance. */
 export type DatabaseLocation =
@@ -126,25 +125,7 @@ export interface RawTable {
 
 export function rawTable(location: DatabaseLocation): RawTable {
   if (location.dialect === "postgres") {
-    let client: PgClient | null = null;
-    const q = async (sql: string, params: unknown[] = []) => {
-      if (!client) {
-        const c = new PgClient({ connectionString: location.url });
-        c.on("error", () => {
-          if (client === c) client = null;
-        });
-        await c.connect();
-        client = c;
-      }
-      try {
-        return (await client.query(sql, params)).rows as Record<string, unknown>[];
-      } catch (error) {
-        const c = client;
-        client = null;
-        await c?.end().catch(() => undefined);
-        throw error;
-      }
-    };
+    const { q, close } = reconnectingPgQuery(location.url);
     return {
       async recreate() {
         await q("DROP TABLE IF EXISTS django_session");
@@ -162,28 +143,10 @@ export function rawTable(location: DatabaseLocation): RawTable {
       all: async () => (await q("SELECT session_key, session_data FROM django_session")).map(toStored),
       get: async (key) => (await q("SELECT session_key, session_data FROM django_session WHERE session_key = $1", [key])).map(toStored)[0] ?? null,
       delete: async (key) => void (await q("DELETE FROM django_session WHERE session_key = $1", [key])),
-      close: async () => void (await client?.end().catch(() => undefined)),
+      close,
     };
   }
-  let conn: MysqlConnection | null = null;
-  const q = async (sql: string, params: unknown[] = []) => {
-    if (!conn) {
-      const c = await createMysqlConnection({ host: location.host, port: location.port, user: location.user, password: location.password, database: location.database });
-      c.on("error", () => {
-        if (conn === c) conn = null;
-      });
-      conn = c;
-    }
-    try {
-      const [rows] = await conn.query(sql, params);
-      return Array.isArray(rows) ? (rows as Record<string, unknown>[]) : [];
-    } catch (error) {
-      const c = conn;
-      conn = null;
-      c?.destroy();
-      throw error;
-    }
-  };
+  const { q, close } = reconnectingMysqlQuery({ host: location.host, port: location.port, user: location.user, password: location.password, database: location.database });
   const text = (d: Date) => d.toISOString().replace("T", " ").replace("Z", "");
   return {
     async recreate() {
@@ -202,7 +165,7 @@ export function rawTable(location: DatabaseLocation): RawTable {
     all: async () => (await q("SELECT session_key, session_data FROM django_session")).map(toStored),
     get: async (key) => (await q("SELECT session_key, session_data FROM django_session WHERE session_key = ?", [key])).map(toStored)[0] ?? null,
     delete: async (key) => void (await q("DELETE FROM django_session WHERE session_key = ?", [key])),
-    close: async () => void (await conn?.end().catch(() => undefined)),
+    close,
   };
 }
 
