@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { silentLogger } from "../../core/logger";
 import { CachedDbSessionRepository } from "../../engines/cached-db";
 import { DjangoSessionRepository, type DjangoSessionRepositoryOptions } from "../../engines/db";
-import { SqlRowAdapter } from "../../adapters/sql/sql-row-adapter";
+import { quoteIdent, SqlRowAdapter } from "../../adapters/sql/sql-row-adapter";
 import { endSessions, listSessions, type UserSessionsOptions } from "../../adapters/sql/user-sessions";
 import { CliError, ExitCode, usageError } from "../cli-error";
 import {
@@ -91,7 +91,7 @@ export function defineEndSessions(program: Command, io: CliIo, done: (code: numb
       const engine = cache ? new CachedDbSessionRepository({ ...settings, cache: cache.adapter }) : new DjangoSessionRepository(settings);
       if (!options.json && Boolean(io.stderr.isTTY)) {
         // The bar's total is the live rows now; rows created during the run make it grow.
-        const row = await queryOneRow(db, `SELECT COUNT(*) AS n FROM ${db.dialect === "mysql" ? `\`${table}\`` : `"${table}"`} WHERE expire_date > ?`, [dateParam(db, new Date(clock()), time)]);
+        const row = await queryOneRow(db, `SELECT COUNT(*) AS n FROM ${quoteIdent(db.dialect, table)} WHERE expire_date > ?`, [dateParam(db, new Date(clock()), time)]);
         const progress = await import("cli-progress");
         bar = new progress.SingleBar(
           { format: `reading sessions [{bar}] {percentage}% | {value}/{total} rows | {duration_formatted}`, stream: io.stderr, fps: 10 },
